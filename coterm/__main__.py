@@ -1,0 +1,3 @@
+from coterm.cli import main
+
+raise SystemExit(main())
