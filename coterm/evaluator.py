@@ -1,18 +1,30 @@
-"""STUB (being written): the evaluator's public API. Signatures here are final."""
+"""The evaluator: a command line (or a shim's argv) in, a Decision out.
+
+Long-lived: the resident server, the xontrib and batch `check --file` keep one Evaluator,
+so config is re-read only when a file changes and Lua snippets are compiled once.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Optional
 
-from coterm.model import Decision
+from coterm.config import Config, load_config
+from coterm.model import Decision, SimpleCommand
+from coterm.rules.engine import Overrides, RuleEngine
+from coterm.rules.notices import NoticeLog
 
 
 class Evaluator:
     """Resident evaluator: loads config once, reloads when files change, caches compiled rules."""
 
-    def __init__(self) -> None:
-        pass
+    def __init__(self, time_budget: float = 0.05) -> None:
+        self.engine = RuleEngine(time_budget)
+        self._notices = NoticeLog()
+
+    def config(self, cwd: Optional[str] = None) -> Config:
+        return load_config(cwd or os.getcwd(), extra_check=self.engine.check_file)
 
     def evaluate(
         self,
@@ -24,8 +36,24 @@ class Evaluator:
         aliases: Optional[Mapping[str, str]] = None,
         save_level: Optional[str] = None,
         approval: Optional[bool] = None,
+        all_notices: bool = False,
     ) -> Decision:
-        return Decision(decision="allow", line=line)
+        from coterm.parse import parse_line
+
+        cfg = self.config(cwd)
+        merged = {**_config_aliases(cfg), **(aliases or {})}
+        parsed = parse_line(line, merged or None)
+        return self._decide(
+            parsed.commands,
+            parsed.parser,
+            line,
+            cfg,
+            cwd=cwd,
+            env=env,
+            shell=shell,
+            overrides=Overrides(save_level, approval),
+            all_notices=all_notices,
+        )
 
     def evaluate_argv(
         self,
@@ -35,5 +63,57 @@ class Evaluator:
         env: Optional[Mapping[str, str]] = None,
         save_level: Optional[str] = None,
         approval: Optional[bool] = None,
+        all_notices: bool = False,
     ) -> Decision:
-        return Decision(decision="allow", line=" ".join(argv))
+        import shlex
+
+        from coterm.parse import unwrap_argv
+
+        cfg = self.config(cwd)
+        commands = unwrap_argv(list(argv)) if argv else []
+        line = shlex.join(argv)
+        return self._decide(
+            commands,
+            "argv",
+            line,
+            cfg,
+            cwd=cwd,
+            env=env,
+            shell="shim",
+            overrides=Overrides(save_level, approval),
+            all_notices=all_notices,
+        )
+
+    def _decide(
+        self,
+        commands: list[SimpleCommand],
+        parser: str,
+        line: str,
+        cfg: Config,
+        *,
+        cwd: str,
+        env: Optional[Mapping[str, str]],
+        shell: str,
+        overrides: Overrides,
+        all_notices: bool,
+    ) -> Decision:
+        decision = self.engine.decide(
+            commands,
+            cfg,
+            line=line,
+            cwd=cwd,
+            env=dict(os.environ if env is None else env),
+            shell=shell,
+            parser=parser,
+            overrides=overrides,
+        )
+        if all_notices:
+            decision.notices = [n.text for n in cfg.notices]
+        else:
+            fresh = self._notices.unseen([n.key for n in cfg.notices])
+            decision.notices = [n.text for n in cfg.notices if n.key in fresh]
+        return decision
+
+
+def _config_aliases(cfg: Config) -> dict[str, str]:
+    return {str(k): v for k, v in cfg.section("aliases").items() if isinstance(v, str)}

@@ -26,6 +26,9 @@ class SimpleCommand:
     remote: bool = False
     origin: str = "top"  # top | pipeline | substitution | heredoc | wrapper | function | ...
     path: str = ""  # argv[0] as written before basename, e.g. /usr/bin/kubectl
+    redirects: list[str] = field(default_factory=list)  # e.g. [">/dev/sda", "2>&1", "<in.sql"]
+    stdin: str = ""  # here-doc / here-string body, or the literal text piped in by `echo X |`
+    depth: int = 0  # nesting through wrappers and `sh -c` payloads
 
     @property
     def executable(self) -> str:
