@@ -21,6 +21,9 @@ class Evaluator:
 
     def __init__(self, time_budget: float = 0.05) -> None:
         self.engine = RuleEngine(time_budget)
+        from coterm.packs import pack_commands  # cheap: the pack files are parsed on first use
+
+        self.engine.extra_commands = pack_commands
         self._notices = NoticeLog()
 
     def config(self, cwd: Optional[str] = None) -> Config:

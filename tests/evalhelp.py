@@ -14,10 +14,14 @@ from conftest import ddcoterm_cmd
 from coterm.evaluator import Evaluator
 from coterm.model import Decision
 
+NO_PACKS = "packs:\n  enabled: []\n"
 
-def write_config(home: Path, text: str) -> Path:
+
+def write_config(home: Path, text: str, packs: bool = False) -> Path:
+    """Write the global config; the default rule packs are off unless asked for, so that
+    a test sees only the rules it wrote."""
     path = home / "config.yaml"
-    path.write_text(textwrap.dedent(text))
+    path.write_text(textwrap.dedent(text) + ("" if packs else NO_PACKS))
     # Same-second rewrites keep mtime; bump it so the cache sees every edit.
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))

@@ -45,7 +45,7 @@ def _errors(home: Path) -> list[str]:
     ],
 )
 def test_yaml_errors_name_file_line_and_field(coterm_home: Path, text: str, line: int, fragment: str) -> None:
-    write_config(coterm_home, text)
+    write_config(coterm_home, text, packs=True)
     errors = _errors(coterm_home)
     assert len(errors) == 1, errors
     assert errors[0].startswith(f"{coterm_home}/config.yaml:{line}: "), errors[0]
@@ -101,7 +101,8 @@ def test_config_command_reports_problems(coterm_home: Path) -> None:
     assert f"{coterm_home}/config.yaml:2: process_config.commands: expected a list" in proc.stdout
 
 
-def test_project_file_cannot_set_credentials_or_default_actions(tmp_path: Path) -> None:
+def test_project_file_cannot_set_credentials_or_default_actions(tmp_path: Path, coterm_home: Path) -> None:
+    write_config(coterm_home, "")
     project = tmp_path / "proj"
     (project / ".ddcoterm").mkdir(parents=True)
     rules = project / ".ddcoterm" / "config.yaml"

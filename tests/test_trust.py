@@ -6,7 +6,7 @@ import subprocess
 from pathlib import Path
 
 from conftest import ddcoterm_cmd
-from evalhelp import check_json
+from evalhelp import check_json, write_config
 
 PROJECT_RULES = """\
 [[process_config.commands]]
@@ -19,7 +19,8 @@ def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([*ddcoterm_cmd(), *args], capture_output=True, text=True, cwd=cwd, timeout=30)
 
 
-def test_untrusted_ignored_with_notice_then_trusted_then_edited(tmp_path: Path) -> None:
+def test_untrusted_ignored_with_notice_then_trusted_then_edited(tmp_path: Path, coterm_home: Path) -> None:
+    write_config(coterm_home, "")
     project = tmp_path / "infra"
     sub = project / "modules" / "db"
     sub.mkdir(parents=True)

@@ -38,6 +38,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         return 0
     if args and args[0] in COMMANDS:
         return _dispatch(args[0], args[1:])
+    if args and not args[0].startswith("-"):
+        return _unknown(args[0])
     if DEFAULT_COMMAND not in COMMANDS:
         print(_usage(), end="", file=sys.stderr)
         return 2
@@ -69,3 +71,16 @@ def _dispatch(name: str, args: list[str]) -> int:
         # A closed reader (`ddcoterm events | head`) is not an error worth a traceback.
         sys.stderr.close()
         return 0
+
+
+def _unknown(name: str) -> int:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(COMMANDS), n=1)
+    hint = f" Did you mean `ddcoterm {close[0]}`?" if close else ""
+    print(
+        f"ddcoterm: unknown command '{name}'.{hint} To record a program, put it after --: "
+        f"ddcoterm -- {name}. See `ddcoterm --help`.",
+        file=sys.stderr,
+    )
+    return 2

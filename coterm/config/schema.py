@@ -152,6 +152,12 @@ def _section(ck: _Checker, key: str, value: Any, out: FileConfig) -> None:
                     fatal=False,
                 )
         value = {k: v for k, v in value.items() if k in allowed}
+    if key == "packs":
+        from coterm.packs.settings import check_section
+
+        value, found = check_section(value, ck.project)
+        for sub, message, fatal in found:
+            ck.issue((key, *sub), message, fatal=fatal)
     if key == "aliases":
         for name, expansion in value.items():
             ck.expect(expansion, str, (key, str(name)), "a string (the alias expansion)")

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from coterm.model import SimpleCommand
 from coterm.rules.kube import kube_info
 
+TF_TOOLS = {"terraform", "tofu", "terragrunt"}
 K8S_TOOLS = {"kubectl", "helm", "oc", "kubectx", "kubens", "k9s", "stern", "kustomize"}
 
 
@@ -69,7 +70,24 @@ def _identity() -> tuple[str, str]:
 
 
 def git_branch(cwd: str) -> Optional[str]:
-    """The checked-out branch, read from .git/HEAD without running git."""
+    """The checked-out branch, read from .git/HEAD without running git (cached briefly)."""
+    import time
+
+    now = time.monotonic()
+    hit = _BRANCH_CACHE.get(cwd)
+    if hit and now - hit[0] < 0.5:
+        return hit[1]
+    branch = _read_branch(cwd)
+    if len(_BRANCH_CACHE) > 64:
+        _BRANCH_CACHE.clear()
+    _BRANCH_CACHE[cwd] = (now, branch)
+    return branch
+
+
+_BRANCH_CACHE: dict[str, tuple[float, Optional[str]]] = {}
+
+
+def _read_branch(cwd: str) -> Optional[str]:
     here = Path(cwd)
     for directory in [here, *here.parents]:
         git = directory / ".git"
@@ -87,6 +105,17 @@ def git_branch(cwd: str) -> Optional[str]:
                 return None
             return text[len("ref: refs/heads/") :] if text.startswith("ref: refs/heads/") else None
     return None
+
+
+def terraform_workspace(cwd: str, env: Mapping[str, str]) -> Optional[str]:
+    """TF_WORKSPACE, else the workspace terraform selected in this directory."""
+    if env.get("TF_WORKSPACE"):
+        return env["TF_WORKSPACE"]
+    data_dir = Path(cwd) / env.get("TF_DATA_DIR", ".terraform")
+    try:
+        return (data_dir / "environment").read_text().strip() or None
+    except OSError:
+        return None
 
 
 def build_context(
@@ -120,6 +149,10 @@ def build_context(
     branch = git_branch(cwd)
     if branch:
         ctx["git_branch"] = branch
+    if cmd.executable in TF_TOOLS:
+        workspace = terraform_workspace(cwd, eff_env)
+        if workspace:
+            ctx["tf_workspace"] = workspace
     # Every command gets the kube globals (CoTerm documents them for all rules); the
     # kubeconfig parse is cached, so this costs a stat or two.
     short_ns = _short_value(args, "-n") if cmd.executable in K8S_TOOLS else None

@@ -128,7 +128,11 @@ class RuleEngine:
         out = _CommandOutcome(actions=list(default))
         if not entries:
             return out
-        ctx = build_context(cmd, line=line, cwd=cwd, env=env, shell=shell)
+        try:
+            ctx = self.sandbox.prepare(build_context(cmd, line=line, cwd=cwd, env=env, shell=shell))
+        except RuleError as exc:
+            out.failed_open.append(f"cannot build the rule context for {cmd.executable}: {exc}")
+            return out
         global_closed = bool(cfg.setting("fail_closed", False))
         for entry in entries:
             for snippet in entry.lints:
@@ -139,14 +143,14 @@ class RuleEngine:
                     return out
         return out
 
-    def _run(self, snippet: Snippet, ctx: dict[str, Any]) -> tuple:
+    def _run(self, snippet: Snippet, ctx: Any) -> tuple:
         return self.sandbox.run(self.compile(snippet), ctx)
 
     def _lint(
         self,
         snippet: Snippet,
         entry: CommandConfig,
-        ctx: dict[str, Any],
+        ctx: Any,
         out: _CommandOutcome,
         cmd: SimpleCommand,
         global_closed: bool,
@@ -168,7 +172,7 @@ class RuleEngine:
         self,
         snippet: Snippet,
         entry: CommandConfig,
-        ctx: dict[str, Any],
+        ctx: Any,
         out: _CommandOutcome,
         cmd: SimpleCommand,
         global_closed: bool,

@@ -95,9 +95,18 @@ end
 
 -- The per-evaluation environment: a fresh table that reads through to the safe base.
 -- `ctx` holds plain values (strings, numbers, booleans, nested tables) copied from the host.
+-- The host converts `ctx` once per command; each snippet gets its own shallow copies of the
+-- nested tables (args, flags, env, ...) so no snippet can change what the next one sees.
 local function new_env(ctx)
   local env = setmetatable({}, base_ro)
-  for k, v in pairs(ctx) do rawset(env, k, v) end
+  for k, v in pairs(ctx) do
+    if type(v) == "table" then
+      local copy = {}
+      for k2, v2 in pairs(v) do copy[k2] = v2 end
+      v = copy
+    end
+    rawset(env, k, v)
+  end
   local argset, flagset = {}, {}
   for _, a in ipairs(ctx.args or {}) do argset[a] = true end
   for _, f in ipairs(ctx.flag_names or {}) do flagset[f] = true end

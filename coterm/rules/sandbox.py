@@ -55,14 +55,20 @@ class LuaSandbox:
             raise RuleError(_clean(str(err)))
         return Compiled(fn, name)
 
-    def run(self, compiled: Compiled, context: dict[str, Any]) -> tuple:
-        """Run a snippet in a fresh environment; returns its values as plain Python data."""
+    def prepare(self, context: dict[str, Any]) -> Any:
+        """Convert a command's context to a Lua table once; run() copies it per snippet."""
         from lupa import lua54
 
         try:
-            env = self._new_env(self.lua.table_from(context, recursive=True))
+            return self.lua.table_from(context, recursive=True)
         except lua54.LuaMemoryError:
             raise RuleError("rule context too large") from None
+
+    def run(self, compiled: Compiled, prepared: Any) -> tuple:
+        """Run a snippet in a fresh environment; returns its values as plain Python data."""
+        from lupa import lua54
+
+        env = self._new_env(prepared)
         self._arm(self.time_budget)
         try:
             result = compiled.fn(env)
