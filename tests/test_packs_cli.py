@@ -20,6 +20,7 @@ def test_rules_list_one_line_per_rule_with_status(coterm_home: Path, tmp_path: P
     write_config(
         coterm_home,
         "packs:\n  disabled: [publish]\n  ignore: [{id: git.reset-hard, reason: we reset CI clones}]\n",
+        packs=True,
     )
     proc = _run("rules", "list", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
@@ -74,6 +75,7 @@ def test_explain_lua_is_a_lint_you_can_paste_into_your_config(coterm_home: Path,
         coterm_home,
         f"packs:\n  disabled: [git]\nprocess_config:\n  commands:\n    - command: git\n      lints:\n"
         f"        - |\n{indented}\n",
+        packs=True,
     )
     status, out = check_json("git push -f origin main", str(tmp_path))
     assert status == 1 and out["decision"] == "confirm"

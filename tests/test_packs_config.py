@@ -38,6 +38,7 @@ def test_disable_a_pack_and_ignore_a_rule_with_a_reason(coterm_home: Path, tmp_p
             - id: git.push-force
               reason: review branches are force-pushed by the bot
         """,
+        packs=True,
     )
     assert _issues(coterm_home, tmp_path) == []
     assert _fired("git push -f origin main", tmp_path) == []
@@ -46,7 +47,7 @@ def test_disable_a_pack_and_ignore_a_rule_with_a_reason(coterm_home: Path, tmp_p
 
 
 def test_enabled_lists_the_only_packs_that_run(coterm_home: Path, tmp_path: Path) -> None:
-    write_config(coterm_home, "packs:\n  enabled: [git]\n")
+    write_config(coterm_home, "packs:\n  enabled: [git]\n", packs=True)
     assert _fired("git reset --hard && rm -rf /", tmp_path) == ["git.reset-hard"]
 
 
@@ -75,23 +76,23 @@ def test_enabled_lists_the_only_packs_that_run(coterm_home: Path, tmp_path: Path
 def test_bad_packs_section_names_file_line_and_field(
     coterm_home: Path, tmp_path: Path, text: str, expected: str
 ) -> None:
-    cfg = write_config(coterm_home, text)
+    cfg = write_config(coterm_home, text, packs=True)
     issues = _issues(coterm_home, tmp_path)
     assert len(issues) == 1 and issues[0].startswith(expected.format(cfg=cfg)), issues
 
 
 def test_a_broken_packs_section_keeps_the_last_good_one(coterm_home: Path, tmp_path: Path) -> None:
-    write_config(coterm_home, "packs:\n  disabled: [git]\n")
+    write_config(coterm_home, "packs:\n  disabled: [git]\n", packs=True)
     assert _fired("git reset --hard", tmp_path) == []
-    write_config(coterm_home, "packs:\n  disabled: [git]\n  ignore: [{id: fs.rm-root}]\n")
+    write_config(coterm_home, "packs:\n  disabled: [git]\n  ignore: [{id: fs.rm-root}]\n", packs=True)
     assert _fired("git reset --hard", tmp_path) == [], "the last good packs section stays in force"
 
 
 def test_severity_threshold(coterm_home: Path, tmp_path: Path) -> None:
     assert _fired("git branch -D feature/x", tmp_path) == []  # low: only escalated by default
-    write_config(coterm_home, "packs:\n  severity_threshold: low\n")
+    write_config(coterm_home, "packs:\n  severity_threshold: low\n", packs=True)
     assert _fired("git branch -D feature/x", tmp_path) == ["git.branch-force-delete"]
-    write_config(coterm_home, "packs:\n  severity_threshold: high\n")
+    write_config(coterm_home, "packs:\n  severity_threshold: high\n", packs=True)
     assert _fired("git reset --hard", tmp_path) == []  # medium
     assert _fired("git clean -fdx", tmp_path) == ["git.clean-force"]  # high with -x
     # Escalation lifts a medium rule over a high threshold: force push to main is high.
@@ -108,7 +109,7 @@ def _project(root: Path, text: str) -> Path:
 
 
 def test_project_files_only_add_packs_or_tighten(coterm_home: Path, tmp_path: Path) -> None:
-    write_config(coterm_home, "packs:\n  disabled: [publish]\n  severity_threshold: high\n")
+    write_config(coterm_home, "packs:\n  disabled: [publish]\n  severity_threshold: high\n", packs=True)
     project = tmp_path / "app"
     _project(
         project,
@@ -227,6 +228,7 @@ def test_pack_findings_confirm_and_configured_rules_still_decide(coterm_home: Pa
                   deny: true
                   actions: [record]
         """,
+        packs=True,
     )
     d = _eval("sudo rm -rf /", tmp_path)
     assert d.decision == "deny"
