@@ -29,7 +29,7 @@ LINES = [
     "ls -la | grep foo | wc -l",
     "terraform plan -out tf.plan",
     "sudo systemctl restart nginx",
-    "for f in *.log; do gzip \"$f\"; done",
+    'for f in *.log; do gzip "$f"; done',
     "docker ps --format '{{.Names}}' | xargs -n1 docker inspect",
     "cd /tmp && rm -rf ./build",
 ]
@@ -42,12 +42,12 @@ def make_config(home: Path) -> None:
         if i % 2:
             rules.append(
                 f"    - command: {tool}\n      lints:\n        - |\n"
-                f"          if has_arg(\"danger{i}\") and flags.force then return \"lint {i}\" end\n"
+                f'          if has_arg("danger{i}") and flags.force then return "lint {i}" end\n'
             )
         else:
             rules.append(
                 f"    - command: {tool}\n      rules:\n        - rule: |\n"
-                f"            return has_arg(\"x{i}\") and (k8s_context or ''):match(\"prod\"), \"msg {i}\"\n"
+                f'            return has_arg("x{i}") and (k8s_context or \'\'):match("prod"), "msg {i}"\n'
                 "          actions: [record, process_info]\n"
             )
     (home / "config.yaml").write_text("process_config:\n  commands:\n" + "".join(rules))
@@ -92,8 +92,10 @@ def main() -> None:
     os.environ["COTERM_HOME"] = str(home)
     make_config(home)
     samples = in_process(args.iterations)
-    print(f"in-process evaluate, 50-rule config, {len(samples)} lines: "
-          f"p50 {pct(samples, 50):.3f} ms  p99 {pct(samples, 99):.3f} ms  max {max(samples):.2f} ms")
+    print(
+        f"in-process evaluate, 50-rule config, {len(samples)} lines: "
+        f"p50 {pct(samples, 50):.3f} ms  p99 {pct(samples, 99):.3f} ms  max {max(samples):.2f} ms"
+    )
     exe = shutil.which("ddcoterm") or sys.argv[0]
     base = cold([sys.executable, "-c", "pass"])
     version = cold([exe, "--version"])

@@ -70,14 +70,14 @@ class Evaluator:
     ) -> Decision:
         import shlex
 
-        from coterm.parse import unwrap_argv
+        from coterm.parse import parse_argv
 
         cfg = self.config(cwd)
-        commands = unwrap_argv(list(argv)) if argv else []
+        parsed = parse_argv(list(argv))
         line = shlex.join(argv)
         return self._decide(
-            commands,
-            "argv",
+            parsed.commands,
+            parsed.parser,
             line,
             cfg,
             cwd=cwd,
