@@ -1,0 +1,3 @@
+ZDOTDIR=$COTERM_USER_ZDOTDIR
+[[ -r $ZDOTDIR/.zlogin ]] && . $ZDOTDIR/.zlogin
+unset __coterm_zdot COTERM_USER_ZDOTDIR

@@ -1,0 +1,3 @@
+ZDOTDIR=$COTERM_USER_ZDOTDIR
+[[ -r $ZDOTDIR/.zprofile ]] && . $ZDOTDIR/.zprofile
+ZDOTDIR=$__coterm_zdot
