@@ -37,8 +37,30 @@ def shell_command(shell_path: str, env: dict[str, str]) -> tuple[list[str], dict
         init = f"source {_fish_quote(str(shells / 'fish' / 'coterm.fish'))}"
         return [shell_path, "-i", "-C", init], {"COTERM_HOOK_FILE": str(hook)}
     if name == "xonsh":
-        return [shell_path, "-i"], {}  # the xontrib loads through its entry point
+        return [shell_path, "-i"], {"XONSHRC": _xonsh_rc(env)}
     return [shell_path, "-i"], {}
+
+
+XONSH_DEFAULT_RC = ("/etc/xonsh/xonshrc", "~/.config/xonsh/rc.xsh", "~/.xonshrc")
+
+
+def _xonsh_rc(env: dict[str, str]) -> str:
+    """The user's rc files first (as xonsh would pick them), then one that loads coterm's xontrib.
+
+    The rc also puts coterm's install on xonsh's path: the user's xonsh may live in another
+    environment, and its own lookup would then not find `xontrib.coterm`.
+    """
+    from coterm.server.layout import ensure_dir, layout
+
+    lay = layout()
+    ensure_dir(lay)
+    site = str(Path(__file__).resolve().parent.parent)
+    text = f"import sys as _cot_sys\nif {site!r} not in _cot_sys.path:\n    _cot_sys.path.append({site!r})\n"
+    rc = _write_private(lay.dir / "coterm-rc.xsh", text + "del _cot_sys\nxontrib load coterm\n")
+    home = env.get("HOME") or os.path.expanduser("~")
+    defaults = (p.replace("~", home, 1) for p in XONSH_DEFAULT_RC)
+    user = env.get("XONSHRC") or os.pathsep.join(defaults)
+    return os.pathsep.join([*user.split(os.pathsep), str(rc)])
 
 
 def _render(shell: str) -> Path:
@@ -47,11 +69,15 @@ def _render(shell: str) -> Path:
 
     lay = layout()
     ensure_dir(lay)
-    target = lay.dir / f"hook.{shell}"
+    return _write_private(lay.dir / f"hook.{shell}", render(shell))
+
+
+def _write_private(target: Path, text: str) -> Path:
+    """Atomically, 0600: the shell sources this file, so nobody else may write it."""
     tmp = target.with_name(target.name + f".{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
-        fh.write(render(shell))
+        fh.write(text)
     os.replace(tmp, target)
     return target
 

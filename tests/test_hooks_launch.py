@@ -16,6 +16,11 @@ USER_RC = {
         ".config/fish/config.fish",
         "function fish_prompt; echo -n 'CTP> '; end\nfunction fish_greeting; end\nset -g USER_RC loaded\n",
     ),
+    "xonsh": (
+        ".xonshrc",
+        "$PROMPT = 'CTP> '\n$UPDATE_PROMPT_ON_KEYPRESS = False\n$XONSH_HISTORY_BACKEND = 'dummy'\n"
+        "$USER_RC = 'loaded'\n",
+    ),
 }
 
 
@@ -32,7 +37,7 @@ def lenv(tmp_path_factory):
     env.stop_server()
 
 
-@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "xonsh"])
 def test_recorded_shell_loads_user_rc_then_hook(lenv, shell, monkeypatch):
     from coterm.shell_launch import shell_command
 
@@ -42,12 +47,12 @@ def test_recorded_shell_loads_user_rc_then_hook(lenv, shell, monkeypatch):
     argv, extra = shell_command(require(shell), base)
     sh = Shell(shell, lenv, argv, {**extra, "COTERM_SESSION": "s1", "COTERM_NONCE": NONCE})
     try:
-        sh.prompt()
+        sh.prompt(timeout=30 if shell == "xonsh" else None)
         out = sh.run("echo rc=$USER_RC")
         assert "rc=loaded" in out
         assert f"\x1b]6973;{NONCE};start;rec=1;line=echo rc=" in out
         before = len(lenv.kubectl_calls())
-        out = sh.ask("kubectl scale deploy/rec", "n")
+        out = sh.ask("kubectl scale deploy/rec", "n\r" if shell == "xonsh" else "n")  # xonsh reads a line
         assert "scaling in prod" in out
         assert len(lenv.kubectl_calls()) == before
         if shell == "zsh":  # ZDOTDIR is the user's again once startup is over

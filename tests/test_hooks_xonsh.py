@@ -14,7 +14,7 @@ from shellpty import Env, Shell, approvals_configured, count_lines, require, sta
 def xonshrc(env: Env) -> None:
     (env.home / ".xonshrc").write_text(
         "$PROMPT = 'CTP> '\n$UPDATE_PROMPT_ON_KEYPRESS = False\n$XONSH_HISTORY_BACKEND = 'dummy'\n"
-        "xontrib load coterm\nxontrib load coterm\n"  # twice on purpose (plus the entry point)
+        "xontrib load coterm\nxontrib load coterm\n"  # twice on purpose
         "aliases['kk'] = 'kubectl scale deploy/aliased'\n"
     )
 
