@@ -8,7 +8,7 @@ config holds CoTerm's documented kubectl lint and rule (so Lua runs for every ca
 
   direct          the real binary, by absolute path
   python floor    `python -IS -c pass`: the interpreter start every shim pays
-  shim+server     the shim, resident evaluator up (python -m coterm.shims.serve)
+  shim+server     the shim, resident evaluator up (python -m coterm.server)
   shim, no server the shim evaluating in-process (config, Lua)
   lint via pty    `kubectl scale ...` (the lint fires), answered y through a pty, server up;
                   its baseline is the real binary run through the same pty
@@ -105,7 +105,7 @@ def start_server(env: dict[str, str]) -> subprocess.Popen:
     from coterm.server import control
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "coterm.shims.serve"],
+        [sys.executable, "-m", "coterm.server"],
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

@@ -146,10 +146,7 @@ class Gate:
             shell="xonsh",
             aliases=req.prefixed("a."),
         )
-        from coterm.server.policy import approvals_configured
-
-        approvals = decision.decision == "approval" and approvals_configured(req.get("cwd"))
-        return replies.reply_for(decision, decision.notices, approvals)
+        return replies.reply_for(decision, decision.notices)
 
     def _spawn(self) -> None:
         if time.monotonic() - self._spawned < 2:
@@ -236,11 +233,22 @@ def _load_xontrib_(xsh: Any, **_kw: Any) -> dict:
     if _GATE is not None or not xsh.env.get("XONSH_INTERACTIVE", False):
         return {}  # loaded twice (entry point + rc), or a script: hook once, scripts never
     _GATE = Gate(xsh)
+    _put_overrides_first(xsh)
     _start_evaluator()
     for name, handler in _HANDLERS:
         getattr(xsh.builtins.events, name)(handler)
     _GATE.send(Request("hello", {"sh": "xonsh", "pid": str(os.getpid()), "state": "gate"}))
     return {}
+
+
+def _put_overrides_first(xsh: Any) -> None:
+    """Shims (`ddcoterm shim create NAME`) live in the overrides dir: first on PATH, once."""
+    from coterm import paths
+
+    overrides = str(paths.overrides_dir())
+    path = xsh.env.get("PATH")
+    if path is not None and overrides not in list(path):
+        path.insert(0, overrides)
 
 
 def _start_evaluator() -> None:

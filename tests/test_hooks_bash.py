@@ -118,12 +118,16 @@ def test_deny_blocks_with_reason(bash, benv):
     assert len(benv.kubectl_calls()) == before
 
 
-def test_approval_shows_both_messages_and_asks(bash, benv):
-    out = bash.ask("approve-me now", "n")
-    assert "needs approval: needs a second pair of eyes" in out
-    assert "Message for the approver: check the plan" in out
-    assert "approval is not configured" in out
+def test_approval_without_an_approver_group_fails_closed(bash, benv):
+    ran = benv.marks / "unapproved-ran"
+    bash.send(f"approve-me now || echo x >> {ran}\r")
+    bash.expect("needs approval: needs a second pair of eyes")
+    bash.expect("message for the approver: check the plan")
+    bash.expect("approvers_group is not set")
+    bash.expect("CoTerm: not approved; the line is still here to edit.")
     bash.clear_line()
+    time.sleep(0.2)
+    assert not ran.exists()
 
 
 def test_bracketed_paste_of_several_lines_is_one_check(bash, benv):

@@ -159,12 +159,16 @@ def test_ctrl_j_and_vi_mode(fish, fenv):
     assert len(fenv.kubectl_calls()) == before
 
 
-def test_approval_shows_both_messages_and_asks(fish, fenv):
-    out = fish.ask("approve-me now", "n")
-    assert "needs approval: needs a second pair of eyes" in out
-    assert "Message for the approver: check the plan" in out
-    assert "approval is not configured" in out
+def test_approval_without_an_approver_group_fails_closed(fish, fenv):
+    ran = fenv.marks / "unapproved-ran"
+    fish.send(f"approve-me now || echo x >> {ran}\r")
+    fish.expect("needs approval: needs a second pair of eyes")
+    fish.expect("message for the approver: check the plan")
+    fish.expect("approvers_group is not set")
+    fish.expect("CoTerm: not approved; the line is still here to edit.")
     fish.clear_line()
+    time.sleep(0.2)
+    assert not ran.exists()
 
 
 def test_configured_approval_runs_the_approvals_flow(fish, fenv):

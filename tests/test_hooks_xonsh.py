@@ -104,13 +104,17 @@ def test_vi_mode(xonsh, xenv):
     assert len(xenv.kubectl_calls()) == before
 
 
-def test_approval_shows_both_messages_and_asks(xonsh, xenv):
-    out = answer(xonsh, "approve-me now", "n")
-    assert "needs approval: needs a second pair of eyes" in out
-    assert "Message for the approver: check the plan" in out
-    assert "approval is not configured" in out
+def test_approval_without_an_approver_group_fails_closed(xonsh, xenv):
+    ran = xenv.marks / "unapproved-ran"
+    xonsh.send(f"approve-me now || echo x >> {ran}\r")
+    xonsh.expect("needs approval: needs a second pair of eyes")
+    xonsh.expect("message for the approver: check the plan")
+    xonsh.expect("approvers_group is not set")
+    xonsh.expect("CoTerm: not approved; the line is still here to edit.")
     xonsh.prompt()
     xonsh.clear_line()
+    time.sleep(0.2)
+    assert not ran.exists()
 
 
 def test_configured_approval_runs_the_approvals_flow(xonsh, xenv):

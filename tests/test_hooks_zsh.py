@@ -97,12 +97,16 @@ def test_deny_blocks_with_reason(zsh, zenv):
     assert len(zenv.kubectl_calls()) == before
 
 
-def test_approval_shows_both_messages_and_asks(zsh, zenv):
-    out = zsh.ask("approve-me now", "n")
-    assert "needs approval: needs a second pair of eyes" in out
-    assert "Message for the approver: check the plan" in out
-    assert "approval is not configured" in out
+def test_approval_without_an_approver_group_fails_closed(zsh, zenv):
+    ran = zenv.marks / "unapproved-ran"
+    zsh.send(f"approve-me now || echo x >> {ran}\r")
+    zsh.expect("needs approval: needs a second pair of eyes")
+    zsh.expect("message for the approver: check the plan")
+    zsh.expect("approvers_group is not set")
+    zsh.expect("CoTerm: not approved; the line is still here to edit.")
     zsh.clear_line()
+    time.sleep(0.2)
+    assert not ran.exists()
 
 
 def test_bracketed_paste_of_several_lines_is_one_check(zsh, zenv):

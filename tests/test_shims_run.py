@@ -273,7 +273,7 @@ def test_resident_evaluator_answers_the_shim(setup: Setup) -> None:
     from coterm.shims import client, where
 
     server = subprocess.Popen(
-        [sys.executable, "-m", "coterm.shims.serve"],
+        [sys.executable, "-m", "coterm.server"],
         env=setup.env(),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -345,11 +345,8 @@ def test_questions_on_the_terminal(setup: Setup) -> None:
 
         shell.sendline("kubectl apply -f x.yaml")
         shell.expect_exact("CoTerm: this command needs approval: Apply needs approval.")
-        shell.expect_exact("approval is not yet configured")
-        shell.expect_exact("Do you want to continue? (y/n)")
-        shell.sendline("yes")
-        shell.expect_exact("fake kubectl: apply -f x.yaml")
-        assert _status(shell) == "0"
+        shell.expect_exact("approvers_group is not set")  # no approver configured: fail closed
+        assert _status(shell) == "2"
 
         shell.sendline("kubectl scale deploy/web")
         shell.expect_exact("Do you want to continue? (y/n)")
@@ -364,6 +361,6 @@ def test_questions_on_the_terminal(setup: Setup) -> None:
         assert _status(shell) == "130"
         assert time.monotonic() - started < 10
         outcomes = [e.lint_outcome for e in _events(4)]
-        assert outcomes == ["confirmed", "cancelled", "confirmed", "cancelled"]
+        assert outcomes == ["confirmed", "cancelled", "cancelled", "cancelled"]  # 3rd: not approved
     finally:
         shell.close(force=True)

@@ -201,6 +201,8 @@ class Server:
         verb = req.verb
         if verb == "eval":
             return self._evaluate(req, door)
+        if verb == "shim":
+            return self._shim(req)
         if verb == "end":
             self.events.ended(req)
             return None
@@ -221,6 +223,22 @@ class Server:
             self.stop()
             return Reply("bye", True, "", "")
         return Reply("error", True, "", f"CoTerm: unknown request {verb!r}")
+
+    def _shim(self, req: Request) -> Reply:
+        """A shim's argv (no parsing needed), bounded by the server's timeout; an `error`
+        reply makes the shim evaluate in-process instead."""
+        from coterm.shims.serve import answer
+
+        def run() -> Reply:
+            with self._eval_lock:  # the same Lua runtime serves the shells' `eval`
+                return answer(self.policy.evaluator(), req)
+
+        future = self._worker.submit(run)
+        try:
+            return future.result(timeout=self.timeout)
+        except Exception:
+            log.exception("shim evaluation failed")
+            return Reply("error", True, "", "CoTerm: shim evaluation failed or timed out")
 
     def _evaluate(self, req: Request, door: str) -> Reply:
         self.shells.seen(req, "")

@@ -62,8 +62,7 @@ class Policy:
             aliases=req.prefixed("a."),
         )
         self._refresh_fail_closed()
-        approvals = decision.decision == "approval" and approvals_configured(req.get("cwd"))
-        return replies.reply_for(decision, self._unseen(pid, decision.notices), approvals), decision
+        return replies.reply_for(decision, self._unseen(pid, decision.notices)), decision
 
     def _unseen(self, pid: str, notices: list[str]) -> list[str]:
         if not notices:
@@ -180,14 +179,3 @@ def read_fail_closed(path: Path) -> frozenset[str]:
         return frozenset(path.read_text().split())
     except OSError:
         return frozenset()
-
-
-def approvals_configured(cwd: str) -> bool:
-    """An `approvals` section in the config: approval decisions then go to `ddcoterm approve`;
-    without one, the hook asks y/n and says that approval is not configured."""
-    try:
-        from coterm.config import load_config
-
-        return bool(load_config(cwd or None).section("approvals"))
-    except Exception:
-        return False

@@ -5,23 +5,18 @@ from __future__ import annotations
 from coterm.model import Decision
 from coterm.server.protocol import ALLOW, APPROVE, ASK, DENY, Reply
 
-APPROVAL_NOT_CONFIGURED = (
-    "CoTerm: approval is not configured on this machine (no `approvals` section in "
-    "~/.ddcoterm/config.yaml); answering y runs the command without an approver."
-)
-
 
 def notice_lines(notices: list[str]) -> list[str]:
     return [n if n.lower().startswith("coterm") else f"CoTerm: {n}" for n in notices]
 
 
-def reply_for(decision: Decision, notices: list[str], approvals: bool = False) -> Reply:
-    """`notices` are the one-time notices this shell has not been shown yet. `approvals`: an
-    approvals section is configured, so approval decisions go to `ddcoterm approve` (the hook
-    runs it with the user messages as TEXT and the approver messages as ARG)."""
+def reply_for(decision: Decision, notices: list[str]) -> Reply:
+    """`notices` are the one-time notices this shell has not been shown yet. Approval
+    decisions go to `ddcoterm approve --for-line` (the hook runs it with the user messages as
+    TEXT and the approver messages as ARG); it fails closed when no approver is configured."""
     head = notice_lines(notices)
     kind = decision.decision
-    if kind == "approval" and approvals:
+    if kind == "approval":
         # one-time notices ride along with the user's messages, which `approve` shows
         return Reply(
             APPROVE,
@@ -33,13 +28,6 @@ def reply_for(decision: Decision, notices: list[str], approvals: bool = False) -
         body = [f"Warning from CoTerm: {m}" for m in decision.messages] or [
             "Warning from CoTerm: this command matched a lint."
         ]
-        return Reply(ASK, decision.record, "", "\n".join(head + body))
-    if kind == "approval":
-        body = [f"CoTerm: this command needs approval: {m}" for m in decision.messages]
-        if not body:
-            body = ["CoTerm: this command needs approval."]
-        body += [f"Message for the approver: {m}" for m in decision.approver_messages]
-        body.append(APPROVAL_NOT_CONFIGURED)
         return Reply(ASK, decision.record, "", "\n".join(head + body))
     if kind == "deny":
         reasons = decision.messages or ["a rule denies it"]

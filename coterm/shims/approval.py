@@ -1,8 +1,5 @@
-"""Approval for a shimmed command: the one function the approvals work replaces.
-
-Until a backend exists, the approval messages are shown and the user is asked y/n, with a
-line saying that no approver is configured (the hooks do the same).
-"""
+"""Approval for a shimmed command: the request goes through coterm.approvals, which shows the
+user message, the request id and what an approver must run, then waits (Ctrl-C withdraws)."""
 
 from __future__ import annotations
 
@@ -12,18 +9,14 @@ from typing import Optional
 from coterm.shims.tty import Terminal
 from coterm.shims.wire import Verdict
 
-NOT_CONFIGURED = (
-    "CoTerm: approval is not yet configured on this machine; "
-    "answering y runs the command without an approver."
-)
-
 
 @dataclass
 class ApprovalOutcome:
     approved: bool
     outcome: str  # stored in CommandEvent.approval_outcome
     approval_id: str = ""
-    interrupted: bool = False  # Ctrl-C while waiting: the shim exits 130
+    interrupted: bool = False  # Ctrl-C at a prompt: the shim exits 130 (Ctrl-C while waiting withdraws)
+    exit_code: int = 1  # when not approved: 1 denied/expired/withdrawn, 2 config or backend error
 
 
 def approval_lines(verdict: Verdict) -> list[str]:
@@ -35,11 +28,25 @@ def approval_lines(verdict: Verdict) -> list[str]:
 def request_approval(
     verdict: Verdict, argv: list[str], terminal: Optional[Terminal]
 ) -> Optional[ApprovalOutcome]:
-    """Ask for approval to run argv. None means it cannot be asked here (no terminal):
-    the shim then applies the noninteractive policy."""
+    """Ask a teammate to approve argv and wait (coterm.approvals). None means it cannot be
+    asked here (no terminal): the shim then applies the noninteractive policy."""
     if terminal is None:
         return None
-    answer = terminal.confirm([*approval_lines(verdict), NOT_CONFIGURED])
-    if answer is None:
-        return ApprovalOutcome(False, "interrupted", interrupted=True)
-    return ApprovalOutcome(answer, "confirmed without approver" if answer else "cancelled")
+    import os
+    import shlex
+
+    from coterm.approvals import request_and_wait
+
+    result = request_and_wait(
+        shlex.join(argv),
+        cwd=os.getcwd(),
+        user_message=list(verdict.messages),
+        approver_message=list(verdict.approver_messages),
+        source="shim",
+    )
+    return ApprovalOutcome(
+        approved=result.granted,
+        outcome=result.state,
+        approval_id=result.request_id,
+        exit_code=result.exit_code,
+    )

@@ -152,7 +152,10 @@ def _ask(name: str, argv: list[str], verdict: Verdict, outcome: _Outcome) -> Opt
             if result is None:
                 return _unattended(name, verdict, lines, outcome)
             outcome.approval_outcome = result.outcome
-            approved, interrupted = result.approved, result.interrupted
+            if not result.approved:  # the approvals flow has said why
+                outcome.lint_outcome = "cancelled"
+                return INTERRUPTED if result.interrupted else result.exit_code
+            approved, interrupted = True, False
         else:
             lines = [f"Warning from CoTerm: {m}" for m in verdict.messages]
             lines = lines or ["Warning from CoTerm: this command matched a lint."]
