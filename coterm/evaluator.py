@@ -11,9 +11,11 @@ from collections.abc import Mapping
 from typing import Optional
 
 from coterm.config import Config, load_config
-from coterm.model import Decision, SimpleCommand
+from coterm.model import Decision, ParseResult, SimpleCommand
 from coterm.rules.engine import Overrides, RuleEngine
 from coterm.rules.notices import NoticeLog
+
+PARSE_CACHE = 512  # command lines whose parse is kept (oldest dropped first)
 
 
 class Evaluator:
@@ -25,6 +27,7 @@ class Evaluator:
 
         self.engine.extra_commands = pack_commands
         self._notices = NoticeLog()
+        self._parsed: dict[tuple, ParseResult] = {}
 
     def config(self, cwd: Optional[str] = None) -> Config:
         return load_config(cwd or os.getcwd(), extra_check=self.engine.check_file)
@@ -41,11 +44,9 @@ class Evaluator:
         approval: Optional[bool] = None,
         all_notices: bool = False,
     ) -> Decision:
-        from coterm.parse import parse_line
-
         cfg = self.config(cwd)
         merged = {**_config_aliases(cfg), **(aliases or {})}
-        parsed = parse_line(line, merged or None)
+        parsed = self._parse(line, merged)
         return self._decide(
             parsed.commands,
             parsed.parser,
@@ -86,6 +87,19 @@ class Evaluator:
             overrides=Overrides(save_level, approval),
             all_notices=all_notices,
         )
+
+    def _parse(self, line: str, aliases: dict[str, str]) -> ParseResult:
+        """Parsing is most of an evaluation's cost, and people repeat lines: cache by text."""
+        from coterm.parse import parse_line
+
+        key = (line, tuple(sorted(aliases.items())))
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = parse_line(line, aliases or None)
+            if len(self._parsed) >= PARSE_CACHE:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[key] = parsed
+        return parsed
 
     def _decide(
         self,

@@ -73,10 +73,31 @@ def _stamp(files: list[Path]) -> tuple:
     return tuple(out)
 
 
+_PROJECTS: dict[tuple[str, str], tuple[float, list[Path]]] = {}
+PROJECT_LOOKUP_TTL = 1.0  # seconds: a new project file is seen within this; edits at once
+
+
+def _projects(cwd: str, global_file: Path) -> list[Path]:
+    """The project files for cwd. Walking up stats two files per level, so the result is
+    reused for a second; the files found are still stat'ed on every call (edits apply)."""
+    import time
+
+    now = time.monotonic()
+    key = (cwd, str(global_file))
+    hit = _PROJECTS.get(key)
+    if hit and now - hit[0] < PROJECT_LOOKUP_TTL:
+        return hit[1]
+    found = project_files(Path(cwd), global_file)
+    if len(_PROJECTS) > 256:
+        _PROJECTS.clear()
+    _PROJECTS[key] = (now, found)
+    return found
+
+
 def load_config(cwd: Optional[str] = None, extra_check: Optional[ExtraCheck] = None) -> Config:
     """The effective config for a command run in `cwd`."""
     global_file = paths.config_file()
-    projects = project_files(Path(cwd or os.getcwd()), global_file)
+    projects = _projects(cwd or os.getcwd(), global_file)
     stamp = _stamp([global_file, paths.trust_file(), *projects])
     # A bound method is a new object on every access: key on its owner instead.
     owner = getattr(extra_check, "__self__", extra_check)
