@@ -40,7 +40,10 @@ def evaluate(line: str, cwd: str | None = None, **kw: Any) -> Decision:
 def check_json(line: str, cwd: str | None = None, *extra: str) -> tuple[int, dict]:
     proc = subprocess.run(
         [*ddcoterm_cmd(), "check", "--json", *extra, "--", line],
-        capture_output=True, text=True, cwd=cwd, timeout=30,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=30,
     )
     assert proc.stdout, proc.stderr
     return proc.returncode, json.loads(proc.stdout)

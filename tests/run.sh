@@ -27,5 +27,6 @@ fi
 
 PATH="$PWD/.venv/bin:$PATH"
 export PATH
-.venv/bin/ruff check coterm tests bench
+.venv/bin/ruff check coterm tests bench xontrib
+.venv/bin/ruff format --check coterm tests bench xontrib
 exec .venv/bin/pytest "$@"

@@ -50,7 +50,9 @@ def test_human_output_names_rule_file_and_index(coterm_home: Path, tmp_path: Pat
     _config(coterm_home)
     proc = subprocess.run(
         [*ddcoterm_cmd(), "check", "--", "kubectl scale deploy/web --replicas=0"],
-        capture_output=True, text=True, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert proc.returncode == 1
     assert "command 1: kubectl scale deploy/web --replicas=0" in proc.stdout
@@ -61,8 +63,11 @@ def test_human_output_names_rule_file_and_index(coterm_home: Path, tmp_path: Pat
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     proc = subprocess.run([*ddcoterm_cmd(), "check"], capture_output=True, text=True)
     assert proc.returncode == 2 and "give a command line after --" in proc.stderr
-    proc = subprocess.run([*ddcoterm_cmd(), "check", "--cwd", str(tmp_path / "nope"), "--", "ls"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*ddcoterm_cmd(), "check", "--cwd", str(tmp_path / "nope"), "--", "ls"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "no such directory" in proc.stderr
 
 
@@ -71,7 +76,10 @@ def test_batch_json_lines_nul_separated(coterm_home: Path, tmp_path: Path) -> No
     lines = ["ls -la", "kubectl scale a --replicas=1", "for i in 1 2; do\n  rm -rf /\ndone", "git status"]
     proc = subprocess.run(
         [*ddcoterm_cmd(), "check", "--file", "-", "-0", "--json"],
-        input="\0".join(lines), capture_output=True, text=True, cwd=tmp_path,
+        input="\0".join(lines),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
     )
     assert proc.returncode == 1, proc.stderr
     rows = [json.loads(x) for x in proc.stdout.splitlines()]

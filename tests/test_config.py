@@ -23,7 +23,11 @@ def _errors(home: Path) -> list[str]:
     "text, line, fragment",
     [
         ("process_config:\n  commands:\n    - command: kubectl\n      lints: [\n", 5, "invalid YAML"),
-        ("process_config:\n  commands: 12\n", 2, "process_config.commands: expected a list of commands, got a number"),
+        (
+            "process_config:\n  commands: 12\n",
+            2,
+            "process_config.commands: expected a list of commands, got a number",
+        ),
         (
             "process_config:\n  commands:\n    - command: kubectl\n      rules:\n        - rule: 'true'\n"
             "          actions: [record]\n        - rule: 'true'\n          actions:\n            - record\n"
@@ -32,8 +36,16 @@ def _errors(home: Path) -> list[str]:
             'process_config.commands[0].rules[1].actions: unknown action "aproval" (expected one of '
             "record, logs, process_info, approval, incidents)",
         ),
-        ("process_config:\n  commands:\n    - lints: ['return 1']\n", 3, "commands[0].command: expected the executable"),
-        ("process_config:\n  commands:\n    - command: kubectl\n      lints: [5]\n", 4, "lints[0]: expected a Lua snippet"),
+        (
+            "process_config:\n  commands:\n    - lints: ['return 1']\n",
+            3,
+            "commands[0].command: expected the executable",
+        ),
+        (
+            "process_config:\n  commands:\n    - command: kubectl\n      lints: [5]\n",
+            4,
+            "lints[0]: expected a Lua snippet",
+        ),
         ("proces_config: {}\n", 1, "proces_config: unknown key"),
         ("fail_closed: 'yes'\n", 1, "fail_closed: expected true or false, got a string"),
         (
@@ -55,7 +67,7 @@ def test_yaml_errors_name_file_line_and_field(coterm_home: Path, text: str, line
 @pytest.mark.parametrize(
     "text, line, fragment",
     [
-        ('[process_config\ncommands = 1\n', 1, "invalid TOML"),
+        ("[process_config\ncommands = 1\n", 1, "invalid TOML"),
         ('[[process_config.commands]]\ncommand = "kubectl"\nlints = "x"\n', 3, "lints: expected a list"),
         (
             '[[process_config.commands]]\ncommand = "git"\n\n[[process_config.commands]]\ncommand = "kubectl"\n'
