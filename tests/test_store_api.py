@@ -249,7 +249,7 @@ def test_default_path_is_under_coterm_home(coterm_home: Path) -> None:
 
 
 def test_cli_json_shapes(store: Store) -> None:
-    from tests.conftest import ddcoterm_cmd
+    from conftest import ddcoterm_cmd
 
     now = time.time()
     store.add_session(_session("abc123", now - 10))

@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 import pexpect
+from conftest import ddcoterm_cmd
 
 from coterm import paths
 from coterm.store import Store
-from tests.conftest import ddcoterm_cmd
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:

@@ -9,10 +9,11 @@ import subprocess
 import time
 from pathlib import Path
 
+from conftest import ddcoterm_cmd
+
 from coterm import paths
 from coterm.model import CommandEvent, SessionInfo
 from coterm.store import Store
-from tests.conftest import ddcoterm_cmd
 
 DAY = 86400
 
