@@ -163,16 +163,16 @@ class LocalBackend:
 
     def decide(self, request_id: str, grant: bool, reason: str = "") -> ApprovalRequest:
         """Grant or deny as the current user. ApprovalRefused says why not."""
-        req = self.get(request_id)
         me = os.getuid()
-        if req.uid == me:
-            raise ApprovalRefused(f"request {request_id} is your own: another approver must decide it")
         group = group_name(os.stat(self.spool.decisions).st_gid)
-        if not is_member(me, group):
+        if not is_member(me, group):  # before reading: a non-approver may not even see it
             raise ApprovalRefused(
                 f"you ({current_user()}) are not in the approvers group {group!r}: "
                 "only its members can decide"
             )
+        req = self.get(request_id)
+        if req.uid == me:
+            raise ApprovalRefused(f"request {request_id} is your own: another approver must decide it")
         if req.state in FINAL_STATES:
             by = f" by {req.by}" if req.by else ""
             raise ApprovalRefused(f"request {request_id} is {req.state}{by}; it cannot be decided again")
