@@ -123,6 +123,9 @@ class Env:
             TERM="xterm-256color",
             PYTHONPATH=f"{TESTS}{os.pathsep}{ROOT}",
             LC_ALL="C.UTF-8",
+            # No terminal emulator answers on this pty; prompt_toolkit >= 3.0.53 would otherwise
+            # wait for a cursor-position reply and stop at "Press ENTER to continue...".
+            PROMPT_TOOLKIT_NO_CPR="1",
         )
         env.pop("XDG_RUNTIME_DIR", None)
         env.pop("HISTFILE", None)
@@ -244,11 +247,26 @@ def start_server(env: Env) -> int:
     return env.wait_server()
 
 
+CPR_QUERY = "\x1b[6n"
+
+
+class TerminalSpawn(pexpect.spawn):
+    """A pty child whose cursor-position queries are answered, as a terminal would answer
+    them: prompt_toolkit (xonsh) waits for the reply and otherwise stops at
+    "Press ENTER to continue...", depending on timing."""
+
+    def read_nonblocking(self, size: int = 1, timeout: Optional[float] = -1) -> str:
+        data = super().read_nonblocking(size, timeout)
+        if CPR_QUERY in data:
+            self.send("\x1b[1;1R" * data.count(CPR_QUERY))
+        return data
+
+
 class Shell:
     def __init__(self, kind: str, env: Env, argv: list[str], extra_env=None) -> None:
         self.kind = kind
         self.env = env
-        self.child = pexpect.spawn(
+        self.child = TerminalSpawn(
             argv[0],
             argv[1:],
             env=env.environ(extra_env),
