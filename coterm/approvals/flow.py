@@ -235,6 +235,11 @@ def _signals_withdraw() -> Iterator[None]:
             previous[sig] = signal.signal(sig, stop)
         except (ValueError, OSError):
             continue
+    # A process started from a non-interactive shell's background job inherits SIGINT ignored
+    # (and Python then installs no KeyboardInterrupt handler). A person waiting at a terminal
+    # must still be able to withdraw with Ctrl-C.
+    if sys.stdin is not None and sys.stdin.isatty() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
