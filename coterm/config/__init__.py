@@ -147,8 +147,7 @@ def _load_file(
     shown = display_path(path)
     try:
         text_digest = digest(path)
-        fc, issues = check_file(read_source(path, shown), shown, project)
-        issues = issues + (extra_check(fc) if extra_check and not _fatal(issues) else [])
+        fc, issues = _validate(path, shown, project, extra_check)
     except SourceError as exc:
         issues, fc, text_digest = [exc.issue], None, _safe_digest(path)
     except OSError as exc:
@@ -164,6 +163,17 @@ def _load_file(
     first = next(i for i in issues if i.fatal)
     cfg.notices.append(Notice(f"error:{path}:{text_digest}", f"coterm: {first} ({kept})"))
     return good
+
+
+def _validate(
+    source: Path, shown: str, project: bool, extra_check: Optional[ExtraCheck]
+) -> tuple[FileConfig, list[ConfigIssue]]:
+    """Schema check, then (when that passes) the caller's extra check, e.g. compiling the Lua.
+    Raises SourceError for unparsable text and OSError when the file cannot be read."""
+    fc, issues = check_file(read_source(source, shown), shown, project)
+    if extra_check and not _fatal(issues):
+        issues = issues + extra_check(fc)
+    return fc, issues
 
 
 def _fatal(issues: list[ConfigIssue]) -> bool:
@@ -200,13 +210,10 @@ def _last_good(path: Path, project: bool, extra_check: Optional[ExtraCheck]) -> 
     copy = _state_copy(path)
     if not copy.is_file():
         return None
-    shown = display_path(path)
     try:
-        fc, issues = check_file(read_source(copy, shown), shown, project)
+        fc, issues = _validate(copy, display_path(path), project, extra_check)
     except (SourceError, OSError):
         return None
-    if extra_check and not _fatal(issues):
-        issues = issues + extra_check(fc)
     return None if _fatal(issues) else fc
 
 

@@ -51,7 +51,7 @@ class RuleEngine:
         # Rule packs plug in here: Config -> extra command entries (see coterm.packs).
         self.extra_commands: Optional[Callable[[Config], list[CommandConfig]]] = None
         self._extra: list[CommandConfig] = []
-        self._extra_key: Optional[int] = None
+        self._extra_for: Optional[Config] = None
 
     @property
     def sandbox(self) -> LuaSandbox:
@@ -74,10 +74,11 @@ class RuleEngine:
         """The config's command entries, then those of the enabled rule packs."""
         if self.extra_commands is None:
             return cfg.commands
-        key = id(cfg)
-        if self._extra_key != key:
+        # Holding the Config keeps its identity unique: an id() could be reused once the
+        # config cache drops an old one, and the packs would then be stale.
+        if self._extra_for is not cfg:
             self._extra = self.extra_commands(cfg)
-            self._extra_key = key
+            self._extra_for = cfg
         return [*cfg.commands, *self._extra]
 
     def check_file(self, fc: FileConfig) -> list[ConfigIssue]:
@@ -124,7 +125,7 @@ class RuleEngine:
         self, cmd: SimpleCommand, cfg: Config, *, line: str, cwd: str, env: Mapping[str, str], shell: str
     ) -> _CommandOutcome:
         entries = [c for c in self.commands(cfg) if cmd.executable in c.names or "*" in c.names]
-        default = cfg.default_actions if cfg.default_actions is not None else DEFAULT_ACTIONS
+        default = _default_actions(cfg)
         out = _CommandOutcome(actions=list(default))
         if not entries:
             return out
@@ -143,8 +144,21 @@ class RuleEngine:
                     return out
         return out
 
-    def _run(self, snippet: Snippet, ctx: Any) -> tuple:
-        return self.sandbox.run(self.compile(snippet), ctx)
+    def _attempt(
+        self,
+        snippet: Snippet,
+        hit: RuleHit,
+        entry: CommandConfig,
+        ctx: Any,
+        out: _CommandOutcome,
+        global_closed: bool,
+    ) -> Optional[tuple]:
+        """The snippet's values, or None after recording why it failed (fail open or closed)."""
+        try:
+            return self.sandbox.run(self.compile(snippet), ctx)
+        except RuleError as exc:
+            self._failed(hit, str(exc), entry, out, global_closed)
+            return None
 
     def _lint(
         self,
@@ -156,10 +170,8 @@ class RuleEngine:
         global_closed: bool,
     ) -> None:
         hit = _hit(snippet, cmd)
-        try:
-            values = self._run(snippet, ctx)
-        except RuleError as exc:
-            self._failed(hit, str(exc), entry, out, global_closed)
+        values = self._attempt(snippet, hit, entry, ctx, out, global_closed)
+        if values is None:
             return
         result = values[0] if values else None
         if result is None or result is False:
@@ -179,10 +191,8 @@ class RuleEngine:
         default: list[str],
     ) -> bool:
         hit = _hit(snippet, cmd)
-        try:
-            values = self._run(snippet, ctx)
-        except RuleError as exc:
-            self._failed(hit, str(exc), entry, out, global_closed)
+        values = self._attempt(snippet, hit, entry, ctx, out, global_closed)
+        if values is None:
             return False
         values = (*values, None, None, None)
         if values[0] is None or values[0] is False:  # Lua truthiness: "" and 0 match
@@ -210,6 +220,10 @@ class RuleEngine:
         text = f"{hit.kind} {hit.where} ({where}) failed: {error}"
         closed = entry.fail_closed if entry.fail_closed is not None else global_closed
         (out.failed_closed if closed else out.failed_open).append(text)
+
+
+def _default_actions(cfg: Config) -> list[str]:
+    return cfg.default_actions if cfg.default_actions is not None else DEFAULT_ACTIONS
 
 
 def _hit(snippet: Snippet, cmd: SimpleCommand) -> RuleHit:
@@ -241,8 +255,7 @@ def _combine(outcomes: list[_CommandOutcome], cfg: Config) -> Decision:
         d.messages.extend(f"coterm could not check this command: {t}" for t in o.failed_open)
         d.approver_messages.extend(o.approver_messages)
     if not outcomes:
-        default = cfg.default_actions if cfg.default_actions is not None else DEFAULT_ACTIONS
-        d.actions = list(default)
+        d.actions = list(_default_actions(cfg))
     closed = [t for o in outcomes for t in o.failed_closed]
     denied = [t for o in outcomes for t in o.deny]
     if closed or denied:
