@@ -7,9 +7,12 @@ import json
 import os
 import shlex
 import sys
-from typing import IO, Optional
+from typing import IO, TYPE_CHECKING
 
 from coterm.model import Decision
+
+if TYPE_CHECKING:
+    from coterm.evaluator import Evaluator
 
 DESCRIPTION = """\
 Show what coterm would do with a command line, without running it: every command the
@@ -104,7 +107,7 @@ def _read_lines(path: str, nul: bool) -> list[str]:
     return [p for p in parts if p.strip()]
 
 
-def _batch(evaluator: object, args: argparse.Namespace, options: dict) -> int:
+def _batch(evaluator: Evaluator, args: argparse.Namespace, options: dict) -> int:
     try:
         lines = _read_lines(args.file, args.nul)
     except OSError as exc:
@@ -113,8 +116,9 @@ def _batch(evaluator: object, args: argparse.Namespace, options: dict) -> int:
     flagged = 0
     out = sys.stdout
     for i, line in enumerate(lines):
-        decision = evaluator.evaluate(line, all_notices=i == 0, **options)  # type: ignore[attr-defined]
-        for notice in decision.notices:
+        # all_notices: report them without marking them seen for the user's shells.
+        decision = evaluator.evaluate(line, all_notices=True, **options)
+        for notice in decision.notices if i == 0 else ():
             print(notice, file=sys.stderr)
         if decision.decision != "allow":
             flagged += 1
@@ -133,7 +137,7 @@ def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _print_human(d: Decision, out: IO[str], label: Optional[str] = None) -> None:
+def _print_human(d: Decision, out: IO[str]) -> None:
     out.write(f"line:     {d.line}\nparser:   {d.parser}\n")
     if not d.commands:
         out.write("commands: (none)\n")
