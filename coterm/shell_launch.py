@@ -34,7 +34,9 @@ def shell_command(shell_path: str, env: dict[str, str]) -> tuple[list[str], dict
         }
     if name == "fish":
         hook = _render("fish")
-        init = f"source {_fish_quote(str(shells / 'fish' / 'coterm.fish'))}"
+        from coterm.server.hookscript import fish_quote
+
+        init = f"source {fish_quote(str(shells / 'fish' / 'coterm.fish'))}"
         return [shell_path, "-i", "-C", init], {"COTERM_HOOK_FILE": str(hook)}
     if name == "xonsh":
         return [shell_path, "-i"], {"XONSHRC": _xonsh_rc(env)}
@@ -50,13 +52,9 @@ def _xonsh_rc(env: dict[str, str]) -> str:
     The rc also puts coterm's install on xonsh's path: the user's xonsh may live in another
     environment, and its own lookup would then not find `xontrib.coterm`.
     """
-    from coterm.server.layout import ensure_dir, layout
-
-    lay = layout()
-    ensure_dir(lay)
     site = str(Path(__file__).resolve().parent.parent)
     text = f"import sys as _cot_sys\nif {site!r} not in _cot_sys.path:\n    _cot_sys.path.append({site!r})\n"
-    rc = _write_private(lay.dir / "coterm-rc.xsh", text + "del _cot_sys\nxontrib load coterm\n")
+    rc = _write_private("coterm-rc.xsh", text + "del _cot_sys\nxontrib load coterm\n")
     home = env.get("HOME") or os.path.expanduser("~")
     defaults = (p.replace("~", home, 1) for p in XONSH_DEFAULT_RC)
     user = env.get("XONSHRC") or os.pathsep.join(defaults)
@@ -65,22 +63,21 @@ def _xonsh_rc(env: dict[str, str]) -> str:
 
 def _render(shell: str) -> Path:
     from coterm.server.hookscript import render
+
+    return _write_private(f"hook.{shell}", render(shell))
+
+
+def _write_private(name: str, text: str) -> Path:
+    """Into the private runtime dir, atomically, 0600: the shell sources this file, so
+    nobody else may write it."""
     from coterm.server.layout import ensure_dir, layout
 
     lay = layout()
     ensure_dir(lay)
-    return _write_private(lay.dir / f"hook.{shell}", render(shell))
-
-
-def _write_private(target: Path, text: str) -> Path:
-    """Atomically, 0600: the shell sources this file, so nobody else may write it."""
+    target = lay.dir / name
     tmp = target.with_name(target.name + f".{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(text)
     os.replace(tmp, target)
     return target
-
-
-def _fish_quote(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
