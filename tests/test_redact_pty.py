@@ -25,7 +25,9 @@ ZSH_PLUGINS = (
 
 def _session(argv: list[str], env: dict, keys: list[str]) -> list[bytes]:
     """Type keys one character at a time; return the raw pty reads in order."""
-    child = pexpect.spawn(argv[0], argv[1:], env=env, dimensions=(24, 100))
+    # Start in HOME: prompts show the cwd, and its length (the checkout path otherwise) would
+    # move where the typed line wraps.
+    child = pexpect.spawn(argv[0], argv[1:], env=env, cwd=env["HOME"], dimensions=(24, 100))
     child.delaybeforesend = None
     reads: list[bytes] = []
 
