@@ -16,12 +16,16 @@ STUBS = ("rm", "kubectl", "psql", "grep", "git")
 REAL = ("sh", "bash", "env", "nice", "timeout", "nohup", "xargs")
 ALIASES = {"k": "kubectl", "nuke": "rm -rf a; rm -rf b"}
 
+# Each stub builds its record first and appends it with a single write: commands in a
+# pipeline run at once, and several small writes each would interleave in the log.
 STUB = """#!/bin/sh
-{ printf '%s' "${0##*/}"; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\n'; } >>"$LOG"
+r="${0##*/}"; for a in "$@"; do r="$r$(printf '\\037')$a"; done
+printf '%s\\n' "$r" >>"$LOG"
 """
 PSQL = """#!/bin/sh
-{ printf 'psql'; for a in "$@"; do printf '\\037%s' "$a"; done; printf '\\036'
-  while IFS= read -r l; do printf '%s\\035' "$l"; done; printf '\\n'; } >>"$LOG"
+r=psql; for a in "$@"; do r="$r$(printf '\\037')$a"; done; r="$r$(printf '\\036')"
+while IFS= read -r l; do r="$r$l$(printf '\\035')"; done
+printf '%s\\n' "$r" >>"$LOG"
 """
 
 
