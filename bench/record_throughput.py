@@ -17,9 +17,11 @@ from other jobs on the machine hits all variants alike; medians are reported.
   ddcoterm runs as `python -m coterm` (no launcher script in the way).
 - echo: one byte typed, time until its echo comes back, with `cat` waiting for input
   (direct on the pty vs through ddcoterm); p50/p90 and the added p50.
-- peak RSS: largest single process of the ddcoterm tree (wait4 rusage: the proxy, which
-  waits for its recording process, so both are covered), and the largest sum of
-  proxy + recording process RSS sampled from /proc while it ran.
+- memory: peak RSS of the largest single process of the ddcoterm tree (wait4 rusage: the
+  proxy waits for its recording process, so both are covered), and the peak of the proxy +
+  recording process PSS sum (/proc/PID/smaps_rollup, sampled every 0.25 s). The two are
+  fork-related and share copy-on-write pages, so their summed RSS (also printed) counts
+  those twice; PSS does not.
 """
 
 from __future__ import annotations
@@ -88,33 +90,40 @@ def _spawn(argv: List[str], env: Dict[str, str]) -> Tuple[int, int]:
     return pid, fd
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """RSS of pid and its direct children that are python (proxy + recording process)."""
-    total = 0
+def _tree_mem_kb(pid: int) -> Tuple[int, int]:
+    """(RSS, PSS) summed over pid and its python children (proxy + recording process).
+
+    The recording process is forked from the proxy, so the two share the interpreter and
+    every module imported before the fork (copy-on-write): summed RSS counts those pages
+    twice. PSS charges each shared page half to each process, so the PSS sum is the memory
+    the recorder really takes."""
     pids = [pid]
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         pids += [int(c) for c in children]
     except OSError:
         pass
+    rss = pss = 0
     for p in pids:
         try:
-            status = Path(f"/proc/{p}/status").read_text()
             if "python" not in Path(f"/proc/{p}/comm").read_text() and p != pid:
                 continue
+            rollup = Path(f"/proc/{p}/smaps_rollup").read_text()
         except OSError:
             continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                total += int(line.split()[1])
-    return total
+        for line in rollup.splitlines():
+            if line.startswith("Rss:"):
+                rss += int(line.split()[1])
+            elif line.startswith("Pss:"):
+                pss += int(line.split()[1])
+    return rss, pss
 
 
 def drive(argv: List[str], env: Dict[str, str], sample_rss: bool = False) -> Dict[str, float]:
     start = time.perf_counter()
     pid, fd = _spawn(argv, env)
     seen = 0
-    peak_sum = 0
+    peak_rss = peak_pss = 0
     next_sample = start
     while True:
         try:
@@ -125,7 +134,8 @@ def drive(argv: List[str], env: Dict[str, str], sample_rss: bool = False) -> Dic
             break
         seen += len(data)
         if sample_rss and time.perf_counter() >= next_sample:
-            peak_sum = max(peak_sum, _tree_rss_kb(pid))
+            rss, pss = _tree_mem_kb(pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             next_sample = time.perf_counter() + 0.25
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - start
@@ -135,7 +145,8 @@ def drive(argv: List[str], env: Dict[str, str], sample_rss: bool = False) -> Dic
         "bytes": seen,
         "cpu": usage.ru_utime + usage.ru_stime,
         "maxrss_mb": usage.ru_maxrss / 1024,
-        "sum_rss_mb": peak_sum / 1024,
+        "sum_rss_mb": peak_rss / 1024,
+        "sum_pss_mb": peak_pss / 1024,
         "status": os.waitstatus_to_exitcode(status),
     }
 
@@ -244,10 +255,11 @@ def main() -> int:
         if name.startswith("dd"):
             rss = max(x["maxrss_mb"] for x in results[name])
             rss_sum = max(x["sum_rss_mb"] for x in results[name])
+            pss_sum = max(x["sum_pss_mb"] for x in results[name])
             extra = (
                 f"  = {wall / med['script']:.2f}x script ({cpu[name] / cpu['script']:.2f}x CPU),"
-                f" {wall / med['direct']:.2f}x direct; peak RSS {rss:.1f} MB largest process,"
-                f" {rss_sum:.1f} MB proxy+recorder"
+                f" {wall / med['direct']:.2f}x direct; peak RSS {rss:.1f} MB largest process;"
+                f" proxy+recorder peak PSS {pss_sum:.1f} MB (summed RSS {rss_sum:.1f} MB)"
             )
         elif name != "direct":
             extra = f"  = {wall / med['direct']:.2f}x direct"

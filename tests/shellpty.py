@@ -289,11 +289,15 @@ class Shell:
         self.child.send(text)
 
     def prompt(self, timeout: Optional[float] = None) -> str:
-        """Wait for a fresh prompt. bash redraws its prompt after every bind -x call, so
-        there a fresh one is told apart by readline switching bracketed paste on first."""
+        """Wait for a fresh prompt: one that starts a new line editor, not a redraw of the
+        current one (bash redraws after every bind -x call, zsh after a y/n question). A
+        fresh editor is told apart by switching bracketed paste on (bash before the prompt,
+        zsh after it)."""
         t = timeout if timeout is not None else -1
         if self.kind == "bash":
             self.child.expect(r"\x1b\[\?2004hCTP> ", timeout=t)
+        elif self.kind == "zsh":
+            self.child.expect(r"CTP> (?:\x1b\[[0-9;?]*[a-zA-Z]|\x1b[=>])*\x1b\[\?2004h", timeout=t)
         elif self.kind == "xonsh":  # prompt_toolkit redraws on each key; a fresh one starts so
             self.child.expect(r"\x1b\[\?2004h(?:\x1b\[[0-9;?]*[a-zA-Z])*CTP>", timeout=t)
         else:
@@ -323,6 +327,11 @@ class Shell:
         self.child.expect_exact(CANCELLED)
 
     def clear_line(self) -> None:
+        """Kill the line kept after a cancel or a block. zsh first: wait for the prompt to be
+        redrawn with it, because `zle -I` puts the tty back in cooked mode until the widget
+        returns, and a ^U typed in that window is eaten by the tty's line discipline."""
+        if self.kind == "zsh":
+            self.child.expect_exact(PROMPT)
         self.send("\x15")  # ^U: kill the whole line (emacs and vi-insert)
 
     def close(self) -> None:

@@ -1,7 +1,7 @@
 """The pipe between the pty proxy and the recording process: length-prefixed frames.
 
-The proxy's only recording work per read is one small header and one write(2) to this
-pipe; the kernel pipe (sized up to 1 MiB) is the bounded queue: when the recording
+The proxy's only recording work per burst of reads is one small header and one writev(2)
+to this pipe; the kernel pipe (sized up to 1 MiB) is the bounded queue: when the recording
 process falls behind, the proxy blocks on it and the program's output slows down —
 back-pressure, never unbounded memory.
 """
@@ -12,7 +12,7 @@ import contextlib
 import fcntl
 import os
 import struct
-from typing import List, Tuple
+from typing import List, Sequence, Tuple
 
 HEADER = struct.Struct("<cdI")  # kind, seconds since the session start, payload length
 OUTPUT, INPUT, RESIZE, END = b"o", b"i", b"r", b"e"
@@ -29,12 +29,14 @@ def make_pipe() -> Tuple[int, int]:
     return r, w
 
 
-def write_frame(fd: int, kind: bytes, t: float, payload: bytes) -> None:
-    """Blocking write of one whole frame (a signal may split the write; finish it)."""
-    data = HEADER.pack(kind, t, len(payload)) + payload
-    n = os.write(fd, data)
-    if n < len(data):
-        view = memoryview(data)[n:]
+def write_frame(fd: int, kind: bytes, t: float, parts: Sequence[bytes], size: int) -> None:
+    """Blocking write of one whole frame whose payload is `parts` (`size` bytes in all).
+
+    One writev, no copy; a signal may split it, then the rest is finished the slow way."""
+    head = HEADER.pack(kind, t, size)
+    n = os.writev(fd, [head, *parts])
+    if n < HEADER.size + size:
+        view = memoryview(b"".join([head, *parts]))[n:]
         while view:
             view = view[os.write(fd, view) :]
 

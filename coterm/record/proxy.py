@@ -1,8 +1,9 @@
 """The pty proxy: the user's terminal <-> the program's pty, with a tap for the recording.
 
-The hot path is one read from the pty, the same bytes written to the screen at once, then
-one frame to the recording process (see frames.py). Nothing else runs per read: no
-decoding, no JSON, no regex. Input goes the other way without buffering beyond what the
+The hot path is a burst of reads from the pty (read again at once while reads come back
+full), the burst written to the screen with one writev, then one frame to the recording
+process (see frames.py). Per read there is one read(2) and a list append: no decoding, no
+JSON, no regex. Input goes the other way without buffering beyond what the
 pty will not take yet (bounded). Signals arrive through a wakeup pipe and are handled in
 the loop: SIGWINCH resizes the pty, SIGCHLD reaps the child, SIGHUP/SIGTERM end the
 session as if the terminal closed, SIGINT/SIGQUIT sent to ddcoterm go to the program.
@@ -27,9 +28,9 @@ from coterm.record import frames
 from coterm.record.terminal import Size, TerminalModes, get_size, set_size
 
 READ_SIZE = 65536
-BURST = 8  # reads in a row without polling while they come back full
+BURST = 16  # reads in a row without polling while they come back full
 FULL_READ = 2048  # a pty read returns at most ~4 KiB; this much means more is waiting
-BATCH_MAX = 65536  # output bytes per frame to the recording process
+BATCH_MAX = 131072  # output bytes per frame to the recording process
 INPUT_MAX = 65536  # typed/piped bytes the pty has not taken yet; beyond it stdin waits
 DRAIN_QUIET = 0.2  # after the child exits: stop once the pty is quiet this long...
 DRAIN_MAX = 2.0  # ...or after this long whatever happens
@@ -42,7 +43,8 @@ _GONE = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 class Tap:
     """Sends frames to the recording process; if that process is gone, recording stops
-    (said once) and the session goes on. Output read in a burst is sent as one frame."""
+    (said once) and the session goes on. Output read in a burst is sent as one frame,
+    handed to the kernel as it was read (writev: no copy, no join)."""
 
     def __init__(self, fd: Optional[int], t0: float) -> None:
         self.fd = fd
@@ -51,29 +53,29 @@ class Tap:
         self._batch_size = 0
         self._batch_t = 0.0
 
-    def output(self, data: bytes, now: float) -> None:
+    def output(self, chunks: List[bytes], now: float) -> None:
         if not self._batch:
             self._batch_t = now - self.t0
-        self._batch.append(data)
-        self._batch_size += len(data)
+        self._batch.extend(chunks)
+        self._batch_size += sum(map(len, chunks))
         if self._batch_size >= BATCH_MAX:
             self.flush()
 
     def flush(self) -> None:
         if self._batch:
-            data = b"".join(self._batch) if len(self._batch) > 1 else self._batch[0]
+            parts, size = self._batch, self._batch_size
             self._batch, self._batch_size = [], 0
-            self._write(frames.OUTPUT, self._batch_t, data)
+            self._write(frames.OUTPUT, self._batch_t, parts, size)
 
     def send(self, kind: bytes, payload: bytes) -> None:
         self.flush()
-        self._write(kind, time.monotonic() - self.t0, payload)
+        self._write(kind, time.monotonic() - self.t0, [payload], len(payload))
 
-    def _write(self, kind: bytes, t: float, payload: bytes) -> None:
+    def _write(self, kind: bytes, t: float, parts: List[bytes], size: int) -> None:
         if self.fd is None:
             return
         try:
-            frames.write_frame(self.fd, kind, t, payload)
+            frames.write_frame(self.fd, kind, t, parts, size)
         except OSError:
             self.close_quietly()
             os.write(2, b"\r\nddcoterm: the recording process is gone; recording stopped\r\n")
@@ -168,39 +170,51 @@ class Proxy:
             self._flush_input()
         if not ev & (_IN | _GONE):
             return
-        # Bulk output: read again at once while reads come back full (the program is
-        # writing faster than we poll), a few times before serving input and signals.
+        chunks = self._read_burst()
+        if chunks:
+            now = self._last_out = time.monotonic()
+            if self._screen_ok:
+                self._to_screen(chunks)
+            for data in chunks:
+                # Single-byte searches first: a three-byte search costs ~20x more per read.
+                if b"?" in data and b"\x1b" in data and b"\x1b[?" in data:
+                    self._track_modes(data)
+            self.tap.output(chunks, now)
+
+    def _read_burst(self) -> List[bytes]:
+        """Bulk output: read again at once while reads come back full (the program writes
+        faster than we poll), up to BURST reads before serving input and signals. A pty
+        read returns at most ~4 KiB; the burst goes to the screen in one writev, so per
+        read there is one read(2) and a list append, nothing else."""
+        master = self.master
+        chunks: List[bytes] = []
         for _ in range(BURST):
             try:
-                data = os.read(self.master, READ_SIZE)
+                data = os.read(master, READ_SIZE)
             except BlockingIOError:
-                return
+                break
             except OSError:  # EIO: every copy of the pty's other side is closed
                 data = b""
             if not data:
                 self._close_master()
-                return
-            now = time.monotonic()
-            self._last_out = now
-            if self._screen_ok:
-                self._to_screen(data)
-                if b"\x1b[?" in data:
-                    self._track_modes(data)
-            self.tap.output(data, now)
+                break
+            chunks.append(data)
             if len(data) < FULL_READ:
-                return
+                break
+        return chunks
 
-    def _to_screen(self, data: bytes) -> None:
+    def _to_screen(self, chunks: List[bytes]) -> None:
         try:
-            n = os.write(self.stdout, data)
+            n = os.writev(self.stdout, chunks)
         except BlockingIOError:
             n = 0
         except OSError:
             self._screen_ok = False
             return
-        if n == len(data):
+        size = sum(map(len, chunks)) if len(chunks) > 1 else len(chunks[0])
+        if n == size:
             return
-        view = memoryview(data)[n:]
+        view = memoryview(b"".join(chunks))[n:]
         while view:
             try:
                 view = view[os.write(self.stdout, view) :]
@@ -222,7 +236,7 @@ class Proxy:
         """A program that died in full-screen mode would leave the user's terminal there."""
         fix = (b"\x1b[?1049l" if self._alt_screen else b"") + (b"\x1b[?25h" if self._cursor_hidden else b"")
         if fix and self._screen_ok:
-            self._to_screen(fix)
+            self._to_screen([fix])
 
     def _close_master(self) -> None:
         if self._master_open:

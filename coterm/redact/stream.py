@@ -142,7 +142,8 @@ class StreamRedactor:
         last_nl = t.text.rfind("\n", 0, commit)
         self._col = commit - last_nl - 1 if last_nl >= 0 else self._col + commit - 1
         self._offset += raw_commit
-        self._line += raw.count("\n", 0, raw_commit)
+        if self._on_finding is not None:  # line numbers are only for findings reported
+            self._line += raw.count("\n", 0, raw_commit)
         return out
 
     def _raw_span(self, view: View, t: ScanText, f: Found) -> tuple[int, int, str, str]:
