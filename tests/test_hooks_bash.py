@@ -79,6 +79,11 @@ def test_allowed_line_runs_once_and_prints_nothing(bash, benv):
     assert "42" in out and "CoTerm" not in out
 
 
+def test_the_users_reply_variable_survives_the_hook(bash, benv):
+    bash.run("REPLY=mine")
+    assert "r=mine" in bash.run("echo r=$REPLY")
+
+
 def test_existing_prompt_command_string_and_debug_trap_still_work(bash, benv):
     bash.run("echo dbg-check")
     assert count_lines(benv.marks / "pc.log") >= 2

@@ -62,6 +62,11 @@ def test_allowed_line_runs_once_and_prints_nothing(zsh, zenv):
     assert "42" in out and "CoTerm" not in out
 
 
+def test_the_users_reply_variable_survives_the_hook(zsh, zenv):
+    zsh.run("REPLY=mine")
+    assert "r=mine" in zsh.run("echo r=$REPLY")
+
+
 def test_lint_answered_y_runs_once(zsh, zenv):
     out = zsh.ask("kubectl scale deploy/web --replicas=0", "y")
     assert "Warning from CoTerm: scaling in prod" in out
