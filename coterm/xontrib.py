@@ -40,6 +40,8 @@ class Gate:
         self.approved = ""  # the text last allowed: transformers run several times per line
         self.pending = False
         self.rec = True
+        self.pty = ""  # set when the next command is recorded in place
+        self.saved: Optional[tuple[int, int]] = None  # our stdout, stderr while it runs
         self._spawned = 0.0
         self._evaluator: Optional[Any] = None
 
@@ -54,17 +56,17 @@ class Gate:
         if reply.kind == ALLOW:
             if reply.text:
                 print(reply.text, file=sys.stderr)
-            return self._allow(line, cmd)
+            return self._allow(line, cmd, reply)
         if reply.kind == APPROVE:
             if self._approve(line, reply):
-                return self._allow(line, cmd)
+                return self._allow(line, cmd, reply)
             print("CoTerm: not approved; the line is still here to edit.", file=sys.stderr)
             self.send(Request("cancel", {"pid": str(os.getpid())}))
             self.xsh.env["XONSH_PROMPT_NEXT_CMD"] = line
             return ""
         print(reply.text, file=sys.stderr)
         if reply.kind == ASK and _yes("Do you want to continue? (y/n) "):
-            return self._allow(line, cmd)
+            return self._allow(line, cmd, reply)
         if reply.kind != DENY:
             print("CoTerm: cancelled; the line is still here to edit.", file=sys.stderr)
             self.send(Request("cancel", {"pid": str(os.getpid())}))
@@ -72,26 +74,56 @@ class Gate:
         return ""
 
     def on_precommand(self, cmd: str, **_kw: Any) -> None:
+        if self.pty:
+            self.saved = _redirect(self.pty)
+            self.pty = ""
         if self.nonce and os.environ.get("COTERM_SESSION"):
             rec = "1" if (self.rec or not self.pending) else "0"
             self.mark(f"start;rec={rec};line={_mark_encode(cmd.rstrip(chr(10)))}")
 
     def on_postcommand(self, cmd: str, rtn: int = 0, ts: Any = None, **_kw: Any) -> None:
+        attached, self.saved = self.saved, None
+        if attached:
+            _restore(attached)
+        self.pty = ""
         if self.nonce and os.environ.get("COTERM_SESSION"):
             self.mark(f"end;status={rtn}")
         if self.pending:
             self.pending = False
             ms = int((ts[1] - ts[0]) * 1000) if ts and len(ts) == 2 and ts[1] else 0
             fields = {"pid": str(os.getpid()), "status": str(rtn), "ms": str(ms), "cwd": os.getcwd()}
-            self.send(Request("end", fields))
+            if attached:  # the prompt comes after the command's last output
+                from coterm.server import control
+
+                control.query(Request("end", fields), timeout=1.0)
+            else:
+                self.send(Request("end", fields))
         self.approved = ""
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _allow(self, line: str, cmd: str) -> str:
+    def _allow(self, line: str, cmd: str, reply: Reply) -> str:
         self.approved = line
         self.pending = True
+        if reply.here:
+            self.pty = self._attach(line)
         return cmd
+
+    def _attach(self, line: str) -> str:
+        """Rules say record and no recorder is around: a pty the evaluator records, which
+        the command's output goes to (coterm/server/attach.py)."""
+        from coterm.server import control
+
+        fields = {"sh": "xonsh", "pid": str(os.getpid()), "line": line, "cwd": os.getcwd()}
+        with contextlib.suppress(OSError):
+            fields["tty"] = os.ttyname(0)
+        reply, _ = control.query(Request("attach", fields), timeout=3.0)
+        if reply is not None and reply.kind == "attach" and reply.arg:
+            return reply.arg
+        text = reply.text if reply is not None and reply.text else ""
+        text = text or "CoTerm: could not start recording this command"
+        print(f"{text}; it runs unrecorded.", file=sys.stderr)
+        return ""
 
     def _approve(self, line: str, reply: Reply) -> bool:
         """The approvals flow, on the terminal: exit 0 granted, 1 not granted, 2 broken."""
@@ -168,6 +200,29 @@ class Gate:
                 tty.write(f"\x1b]6973;{self.nonce};{body}\a")
         except OSError:
             pass
+
+
+def _redirect(pty: str) -> Optional[tuple[int, int]]:
+    """Point stdout and stderr (the descriptors commands inherit) at the recording pty."""
+    try:
+        fd = os.open(pty, os.O_WRONLY | os.O_NOCTTY)
+    except OSError:
+        return None
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = (os.dup(1), os.dup(2))
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+    return saved
+
+
+def _restore(saved: tuple[int, int]) -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    for target, fd in zip((1, 2), saved):
+        os.dup2(fd, target)
+        os.close(fd)
 
 
 def _unreachable(why: str, line: str) -> Reply:

@@ -67,6 +67,10 @@ process_config:
       rules:
         - rule: return true, "needs a second pair of eyes", "check the plan"
           actions: ["approval"]
+    - command: recme
+      rules:
+        - rule: return true, "", ""
+          actions: ["record"]
 """
 
 
@@ -101,6 +105,9 @@ class Env:
             f'echo "$*" >> "{self.kubectl_log}"\necho kubectl-ran\n'
         )
         fake.chmod(0o755)
+        recme = self.bin / "recme"  # its rule says record
+        recme.write_text('#!/bin/sh\necho "recme-ran $*"; echo "recme-err" >&2\n')
+        recme.chmod(0o755)
 
     def kubectl_calls(self) -> list[str]:
         if not self.kubectl_log.exists():
@@ -336,6 +343,20 @@ class Shell:
 
     def close(self) -> None:
         self.child.close(force=True)
+
+
+def recorded_in_place(env: Env) -> list[tuple[str, str]]:
+    """(command, output) of each recording a hook made in place, oldest first."""
+    import json
+
+    found = []
+    for cast in sorted((env.coterm_home / "sessions").glob("*.cast"), key=lambda p: p.stat().st_mtime):
+        lines = cast.read_text().splitlines()
+        header = json.loads(lines[0]) if lines else {}
+        if header.get("coterm", {}).get("in_place"):
+            events = [json.loads(x) for x in lines[1:] if x.strip()]
+            found.append((header.get("command", ""), "".join(e[2] for e in events if e[1] == "o")))
+    return found
 
 
 def write_marker_cmd(path: Path) -> str:

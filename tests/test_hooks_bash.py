@@ -16,6 +16,7 @@ from shellpty import (
     approvals_configured,
     count_lines,
     init_line,
+    recorded_in_place,
     require,
     start_server,
     wait_for,
@@ -346,3 +347,19 @@ def test_non_interactive_bash_is_untouched(benv):
     )
     assert out.stdout.strip() == "hooked=no"
     assert out.stderr == ""
+
+
+def test_rule_that_says_record_records_the_line_in_place(bash, benv):
+    """Outside a recorder: the line runs in this shell (its variable and cd count), its
+    output shows before the prompt, and it is recorded; the next line is not."""
+    bash.run("v=inplace")
+    out = bash.run("cd /tmp && recme $v")
+    assert "recme-ran inplace" in out and "recme-err" in out
+    assert "/tmp" in bash.run("pwd")
+    assert "after-it" in bash.run("cd; echo after-it")
+    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(benv)))
+    assert len(recorded_in_place(benv)) == 1
+    line, output = recorded_in_place(benv)[0]
+    assert line == "cd /tmp && recme $v"
+    assert "recme-ran inplace\r\n" in output and "recme-err" in output
+    assert "after-it" not in output

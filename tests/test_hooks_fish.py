@@ -275,3 +275,13 @@ def test_non_interactive_fish_is_untouched(fenv):
         timeout=20,
     )
     assert "hooked" not in out.stdout
+
+
+def test_rule_that_says_record_runs_with_a_notice_once(fish, fenv):
+    """fish cannot point one command's output elsewhere: the line runs, and the user is
+    told once how to get it recorded."""
+    out = fish.run("recme one")
+    assert "recme-ran one" in out
+    assert "fish cannot record one command in place" in out and "ddcoterm shim create recme" in out
+    out = fish.run("recme two")
+    assert "recme-ran two" in out and "cannot record" not in out

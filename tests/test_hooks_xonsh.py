@@ -8,7 +8,16 @@ import subprocess
 import time
 
 import pytest
-from shellpty import Env, Shell, approvals_configured, count_lines, require, start_server, wait_for
+from shellpty import (
+    Env,
+    Shell,
+    approvals_configured,
+    count_lines,
+    recorded_in_place,
+    require,
+    start_server,
+    wait_for,
+)
 
 
 def xonshrc(env: Env) -> None:
@@ -212,3 +221,19 @@ def test_non_interactive_xonsh_is_untouched(xenv):
         timeout=60,
     )
     assert out.stdout.strip().endswith("None")
+
+
+def test_rule_that_says_record_records_the_line_in_place(xonsh, xenv):
+    """Outside a recorder: the line runs in this xonsh (its variable and cd count), its
+    output shows before the prompt, and it is recorded; the next line is not."""
+    xonsh.run("v = 'inplace'")
+    out = xonsh.run("cd /tmp && recme @(v)")
+    assert "recme-ran inplace" in out and "recme-err" in out
+    assert "/tmp" in xonsh.run("pwd")
+    assert "after-it" in xonsh.run("cd; echo after-it")
+    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(xenv)))
+    assert len(recorded_in_place(xenv)) == 1
+    line, output = recorded_in_place(xenv)[0]
+    assert line == "cd /tmp && recme @(v)"
+    assert "recme-ran inplace\r\n" in output and "recme-err" in output
+    assert "after-it" not in output

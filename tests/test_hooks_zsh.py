@@ -14,6 +14,7 @@ from shellpty import (
     approvals_configured,
     count_lines,
     init_line,
+    recorded_in_place,
     require,
     start_server,
     wait_for,
@@ -326,3 +327,19 @@ def test_non_interactive_zsh_is_untouched(zenv):
         timeout=20,
     )
     assert init.stdout.strip() == "0"
+
+
+def test_rule_that_says_record_records_the_line_in_place(zsh, zenv):
+    """Outside a recorder: the line runs in this shell (its variable and cd count), its
+    output shows before the prompt, and it is recorded; the next line is not."""
+    zsh.run("v=inplace")
+    out = zsh.run("cd /tmp && recme $v")
+    assert "recme-ran inplace" in out and "recme-err" in out
+    assert "/tmp" in zsh.run("pwd")
+    assert "after-it" in zsh.run("cd; echo after-it")
+    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(zenv)))
+    assert len(recorded_in_place(zenv)) == 1
+    line, output = recorded_in_place(zenv)[0]
+    assert line == "cd /tmp && recme $v"
+    assert "recme-ran inplace\r\n" in output and "recme-err" in output
+    assert "after-it" not in output

@@ -33,6 +33,8 @@ PROJECT_SUBKEYS = {"redaction": {"patterns"}, "packs": {"enabled", "severity_thr
 COMMAND_KEYS = {"command", "lints", "rules", "fail_closed", "noninteractive"}
 RULE_KEYS = {"rule", "actions", "deny", "id"}
 NONINTERACTIVE = ("deny", "allow")
+# recording.outside: what a hooked shell outside `ddcoterm` does when a rule says record
+RECORDING_OUTSIDE = ("rules", "off")
 
 
 @dataclass
@@ -158,10 +160,20 @@ def _section(ck: _Checker, key: str, value: Any, out: FileConfig) -> None:
         value, found = check_section(value, ck.project)
         for sub, message, fatal in found:
             ck.issue((key, *sub), message, fatal=fatal)
+    if key == "recording":
+        _recording(ck, value)
     if key == "aliases":
         for name, expansion in value.items():
             ck.expect(expansion, str, (key, str(name)), "a string (the alias expansion)")
     out.sections[key] = value
+
+
+def _recording(ck: _Checker, value: dict) -> None:
+    for sub, item in value.items():
+        if sub != "outside":
+            ck.issue(("recording", str(sub)), "unknown key (expected outside)")
+        elif item not in RECORDING_OUTSIDE and item is not False:  # YAML reads a bare off as false
+            ck.issue(("recording", sub), f"expected one of {', '.join(RECORDING_OUTSIDE)}, got {item!r}")
 
 
 def _process_config(ck: _Checker, value: Any, out: FileConfig) -> None:

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from coterm.server import replies
+from coterm.server.attach import Attachments
 from coterm.server.events import HookEvents, ShellTable
 from coterm.server.layout import PROCESS_NAME, Layout, ensure_dir
 from coterm.server.policy import Policy
@@ -56,6 +57,7 @@ class Server:
         self.policy = Policy(lay, evaluator_factory)
         self.events = HookEvents()
         self.shells = ShellTable()
+        self.attachments = Attachments(str(lay.log))
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="coterm-eval")
         self._stop = threading.Event()
         self._eval_lock = threading.Lock()
@@ -205,7 +207,11 @@ class Server:
             return self._shim(req)
         if verb == "end":
             self.events.ended(req)
-            return None
+            # after a command recorded in place, the hook waits: its prompt comes after
+            # the command's last output
+            return Reply("ok", True, "", "") if self.attachments.ended(req.get("pid")) else None
+        if verb == "attach" and door != "fifo":
+            return self.attachments.start(req)
         if verb == "cancel":
             self.events.cancelled(req)
             return None

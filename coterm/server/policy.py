@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from coterm.model import Decision
-from coterm.server import replies
+from coterm.server import attach, replies
 from coterm.server.layout import Layout
-from coterm.server.protocol import Reply, Request
+from coterm.server.protocol import DENY, Reply, Request
 
 log = logging.getLogger("coterm.server")
 
@@ -62,7 +62,23 @@ class Policy:
             aliases=req.prefixed("a."),
         )
         self._refresh_fail_closed()
-        return replies.reply_for(decision, self._unseen(pid, decision.notices)), decision
+        here = self._records_in_place(req, decision)
+        notices = list(decision.notices)
+        if here is False:
+            notices.append(attach.fish_notice(decision))
+        reply = replies.reply_for(decision, self._unseen(pid, notices))
+        reply.here = bool(here) and reply.kind != DENY
+        return reply, decision
+
+    def _records_in_place(self, req: Request, decision: Decision) -> Optional[bool]:
+        """None: nothing to record in place; True: the hook records the line in place;
+        False: rules say record but this shell cannot (it is told once)."""
+        if not attach.rule_says_record(decision):
+            return None
+        can = attach.in_place_for(req)
+        if can is None or _outside_setting(req.get("cwd")) == "off":
+            return None
+        return can
 
     def _unseen(self, pid: str, notices: list[str]) -> list[str]:
         if not notices:
@@ -136,6 +152,17 @@ def _bash_says_incomplete(line: str) -> bool:
         return False
     err = proc.stderr
     return "unexpected end of file" in err or ("here-document" in err and "delimited by end-of-file" in err)
+
+
+def _outside_setting(cwd: str) -> str:
+    """`recording.outside` from the global config: rules (default) or off."""
+    from coterm.config import load_config
+
+    try:
+        value = load_config(cwd or None).section("recording").get("outside", "rules")
+    except Exception:  # the evaluator has already reported a broken config
+        return "rules"
+    return "off" if value in ("off", False) else "rules"
 
 
 def shell_env(pid: str, sent: dict[str, str]) -> dict[str, str]:

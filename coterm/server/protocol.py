@@ -4,6 +4,7 @@ Shells speak it with builtins only, so it is one text line each way:
 
 request:  VERB <TAB> key=value <TAB> key=value ... <LF>
 reply:    KIND <TAB> REC <TAB> ARG <TAB> TEXT <LF>      (fish FIFO replies put SEQ <TAB> first)
+          REC: 1 record, 0 do not; 2 (outside a recorded session) record this line in place
           an empty ARG or TEXT is sent as "-" (IFS splitting would merge empty fields)
 
 Values and TEXT are percent-encoded for `%` `TAB` `LF` `CR` (and nothing else is required),
@@ -23,7 +24,8 @@ ASK = "ask"  # print TEXT, ask "Do you want to continue? (y/n)"; y runs it
 DENY = "deny"  # print TEXT, do not run
 MORE = "more"  # bash only: the line is incomplete; add a newline and keep editing
 APPROVE = "approve"  # run `ddcoterm approve --for-hook ARG` on the tty; exit 0 runs the line
-REPLY_KINDS = (ALLOW, ASK, DENY, MORE, APPROVE)
+ATTACH = "attach"  # reply to `attach`: ARG is the pty to send the command's output to
+REPLY_KINDS = (ALLOW, ASK, DENY, MORE, APPROVE, ATTACH)
 
 _ENCODE = (("%", "%25"), ("\t", "%09"), ("\n", "%0A"), ("\r", "%0D"))
 
@@ -92,11 +94,15 @@ class Reply:
     record: bool = True
     arg: str = ""
     text: str = ""
+    # Outside a recorded session: record this line in place (REC is sent as "2"; the hook
+    # then asks for a pty with an `attach` request, see coterm/server/attach.py).
+    here: bool = False
 
     def to_line(self, seq: str = "") -> bytes:
         # Shells split on TAB with IFS, which merges empty fields: send "-" for empty.
         arg, text = encode(self.arg) or "-", encode(self.text) or "-"
-        parts = [self.kind, "1" if self.record else "0", arg, text]
+        rec = "2" if self.here else "1" if self.record else "0"
+        parts = [self.kind, rec, arg, text]
         if seq:
             parts.insert(0, seq)
         return ("\t".join(parts) + "\n").encode("utf-8", errors="surrogateescape")
@@ -106,4 +112,4 @@ def parse_reply(raw: bytes) -> Reply:
     text = raw.decode("utf-8", errors="surrogateescape").rstrip("\n")
     kind, rec, arg, body = (text.split("\t", 3) + ["", "", "", ""])[:4]
     arg, body = ("" if arg == "-" else arg), ("" if body == "-" else body)
-    return Reply(kind=kind, record=rec == "1", arg=decode(arg), text=decode(body))
+    return Reply(kind=kind, record=rec in ("1", "2"), arg=decode(arg), text=decode(body), here=rec == "2")
