@@ -106,7 +106,9 @@ class Env:
         )
         fake.chmod(0o755)
         recme = self.bin / "recme"  # its rule says record
-        recme.write_text('#!/bin/sh\necho "recme-ran $*"; echo "recme-err" >&2\n')
+        recme.write_text(
+            '#!/bin/sh\necho "recme-ran $*"; echo "recme-err" >&2\n[ "$1" = slow ] && exec sleep 30\n'
+        )
         recme.chmod(0o755)
 
     def kubectl_calls(self) -> list[str]:

@@ -363,3 +363,14 @@ def test_rule_that_says_record_records_the_line_in_place(bash, benv):
     assert line == "cd /tmp && recme $v"
     assert "recme-ran inplace\r\n" in output and "recme-err" in output
     assert "after-it" not in output
+
+
+def test_ctrl_c_in_a_line_recorded_in_place_gives_the_terminal_back(bash, benv):
+    before = len(recorded_in_place(benv))
+    bash.send("recme slow\r")
+    bash.expect("recme-err")
+    bash.send("\x03")
+    bash.prompt()
+    assert "next-line" in bash.run("echo next-line")
+    assert wait_for(lambda: len(recorded_in_place(benv)) == before + 1)
+    assert "next-line" not in recorded_in_place(benv)[-1][1]

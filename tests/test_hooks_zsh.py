@@ -343,3 +343,24 @@ def test_rule_that_says_record_records_the_line_in_place(zsh, zenv):
     assert line == "cd /tmp && recme $v"
     assert "recme-ran inplace\r\n" in output and "recme-err" in output
     assert "after-it" not in output
+    # the command's event points at its recording
+    from coterm.store import Store
+
+    def linked():
+        with Store.open(zenv.coterm_home / "coterm.db") as store:
+            ev = [e for e in store.events() if e.line == "cd /tmp && recme $v"]
+            sessions = {s.id: s for s in store.sessions()}
+        return ev and ev[-1].session_id in sessions and sessions[ev[-1].session_id].command == ev[-1].line
+
+    assert wait_for(linked)
+
+
+def test_ctrl_c_in_a_line_recorded_in_place_gives_the_terminal_back(zsh, zenv):
+    before = len(recorded_in_place(zenv))
+    zsh.send("recme slow\r")
+    zsh.expect("recme-err")
+    zsh.send("\x03")
+    zsh.prompt()
+    assert "next-line" in zsh.run("echo next-line")
+    assert wait_for(lambda: len(recorded_in_place(zenv)) == before + 1)
+    assert "next-line" not in recorded_in_place(zenv)[-1][1]

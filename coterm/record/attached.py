@@ -101,7 +101,7 @@ def _plan(meta: dict, size: tuple[int, int]) -> SessionPlan:
     from coterm import __version__
     from coterm.record.session import _user  # one definition of "who is recording"
 
-    session_id = new_session_id()
+    session_id = str(meta.get("session") or new_session_id())
     line, shell = str(meta.get("line", "")), str(meta.get("sh", ""))
     info = SessionInfo(
         id=session_id,

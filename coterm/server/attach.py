@@ -22,9 +22,10 @@ import termios
 import threading
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 from coterm.model import Decision
+from coterm.record.ids import new_session_id
 from coterm.server.protocol import ATTACH, Reply, Request
 
 log = logging.getLogger("coterm.server")
@@ -60,10 +61,11 @@ class _Running:
 
 
 class Attachments:
-    def __init__(self, log_path: str = "") -> None:
+    def __init__(self, log_path: str = "", on_start: Optional[Callable[[str, str], None]] = None) -> None:
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
         self._log_path = log_path
+        self._on_start = on_start  # (shell pid, session id): links the command's event
 
     def start(self, req: Request) -> Reply:
         pid = req.get("pid")
@@ -108,6 +110,7 @@ class Attachments:
             for fd in fds:
                 os.close(fd)
         meta = {k: req.get(k) for k in ("line", "cwd", "sh")}
+        meta["session"] = new_session_id()
         try:
             os.write(ctl_w, (json.dumps(meta) + "\n").encode())
             if not _wait_for(proc, b"ready", READY_WAIT):
@@ -119,6 +122,8 @@ class Attachments:
             raise
         with self._lock:
             self._running[pid] = _Running(proc, ctl_w)
+        if self._on_start is not None:
+            self._on_start(pid, meta["session"])
         threading.Thread(target=proc.wait, name="coterm-attach-reaper", daemon=True).start()
         return path
 

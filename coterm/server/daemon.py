@@ -57,7 +57,7 @@ class Server:
         self.policy = Policy(lay, evaluator_factory)
         self.events = HookEvents()
         self.shells = ShellTable()
-        self.attachments = Attachments(str(lay.log))
+        self.attachments = Attachments(str(lay.log), on_start=self.events.recorded_in_place)
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="coterm-eval")
         self._stop = threading.Event()
         self._eval_lock = threading.Lock()

@@ -23,7 +23,7 @@ class HookEvents:
     or the redaction imports must never sit on the command's path."""
 
     def __init__(self) -> None:
-        self._open: dict[str, tuple[int, str]] = {}  # shell pid -> (event id, decision)
+        self._open: dict[str, tuple[CommandEvent, str]] = {}  # shell pid -> (event, decision)
         self._store: Optional[Any] = None
         self._store_failed = False
         self._queue: queue.Queue = queue.Queue()
@@ -44,6 +44,10 @@ class HookEvents:
     def cancelled(self, req: Request) -> None:
         self._queue.put(("cancel", req, None, time.time()))
 
+    def recorded_in_place(self, pid: str, session_id: str) -> None:
+        """The shell's open event is recorded as session `session_id` (see attach.py)."""
+        self._queue.put(("attach", Request("attach", {"pid": pid, "sess": session_id}), None, time.time()))
+
     # the writer thread
 
     def _run(self) -> None:
@@ -52,6 +56,8 @@ class HookEvents:
             try:
                 if kind == "start":
                     self._start(req, decision, when)
+                elif kind == "attach":
+                    self._link(req)
                 else:
                     self._finish(req, kind)
             except Exception:
@@ -87,13 +93,21 @@ class HookEvents:
             break_glass=decision.break_glass,
             source="hook",
         )
-        self._open[req.get("pid")] = (store.add_event(event), decision.decision)
+        store.add_event(event)
+        self._open[req.get("pid")] = (event, decision.decision)
+
+    def _link(self, req: Request) -> None:
+        entry = self._open.get(req.get("pid"))
+        if entry is not None and self._store is not None:
+            entry[0].session_id = req.get("sess")
+            self._store.update_event(entry[0])
 
     def _finish(self, req: Request, kind: str) -> None:
         entry = self._open.pop(req.get("pid"), None)
         if entry is None or self._store is None:
             return
-        event_id, decided = entry
+        event, decided = entry
+        event_id = event.id
         asked = decided in ("confirm", "approval")
         if kind == "cancel":
             self._store.finish_event(event_id, None, None, lint_outcome="cancelled" if asked else None)
