@@ -120,6 +120,19 @@ def test_alias_is_checked(fish, fenv):
     assert len(fenv.kubectl_calls()) == before
 
 
+def test_abbreviation_is_checked_as_it_expands(fish, fenv):
+    """A space expands an abbreviation while typing; Enter right after it expands it only
+    as the line runs: the check must see the expansion."""
+    fish.run("abbr -a -- ks 'kubectl scale deploy/abbr'")
+    before = len(fenv.kubectl_calls())
+    out = fish.ask("ks", "n")
+    assert "scaling in prod" in out
+    fish.clear_line()
+    assert len(fenv.kubectl_calls()) == before
+    fish.ask("ks", "y")
+    assert wait_for(lambda: fenv.kubectl_calls()[-1:] == ["scale deploy/abbr"])
+
+
 def test_multi_line_buffer_is_checked_as_one(fish, fenv):
     before = len(fenv.kubectl_calls())
     fish.send("begin\r")  # incomplete: fish adds a newline, no question yet
