@@ -220,6 +220,34 @@ def test_other_accept_keys_are_gated(bash, benv):
     assert wait_for(lambda: count_lines(marker) == 1)
 
 
+def test_edit_and_execute_command_is_gated(bash, benv):
+    """C-x C-e (and vi `v`) runs what the editor wrote: that is what gets checked."""
+    editor = benv.bin / "edit-to-risky"
+    editor.write_text('#!/bin/sh\necho "kubectl scale deploy/edited" > "$1"\n')
+    editor.chmod(0o755)
+    bash.run(f"export VISUAL={editor}")
+    before = len(benv.kubectl_calls())
+    bash.send("echo harmless\x18\x05")
+    bash.expect(ASK)
+    bash.send("n")
+    bash.expect_cancelled()
+    bash.clear_line()
+    assert len(benv.kubectl_calls()) == before
+    bash.send("echo harmless\x18\x05")
+    bash.expect(ASK)
+    bash.send("y")
+    bash.prompt()
+    assert wait_for(lambda: benv.kubectl_calls()[-1:] == ["scale deploy/edited"])
+    bash.run("set -o vi")
+    bash.send("echo harmless\x1bv")
+    bash.expect(ASK)
+    bash.send("n")
+    bash.expect_cancelled()
+    bash.send("cc")
+    bash.run("set -o emacs; unset VISUAL")
+    assert len(benv.kubectl_calls()) == before + 1
+
+
 def test_continuation_lines_and_heredoc_are_checked_as_one(bash, benv):
     before = len(benv.kubectl_calls())
     bash.send("for i in 1; do\r")
