@@ -1,4 +1,5 @@
-"""The xonsh side of coterm: `xontrib load coterm` (also auto-loaded through the entry point).
+"""The xonsh side of coterm: `xontrib load coterm` in ~/.xonshrc (no entry point on purpose:
+xonsh would load it into every session of everyone who installs coterm).
 
 Gate: `on_transform_command` returns "" to cancel, pre-filling the next prompt with the line.
 It asks the per-user resident evaluator over its Unix socket, in-process (no process per
@@ -286,7 +287,7 @@ _HANDLERS = (
 def _load_xontrib_(xsh: Any, **_kw: Any) -> dict:
     global _GATE
     if _GATE is not None or not xsh.env.get("XONSH_INTERACTIVE", False):
-        return {}  # loaded twice (entry point + rc), or a script: hook once, scripts never
+        return {}  # loaded twice, or a script: hook once, scripts never
     _GATE = Gate(xsh)
     _put_overrides_first(xsh)
     _start_evaluator()

@@ -182,7 +182,7 @@ def _print(report: dict) -> None:
 
 def _hint(name: str) -> str:
     if name == "xonsh":
-        return "loaded anyway through its entry point, unless $XONTRIBS_AUTOLOAD_DISABLED names it"
+        return "add `xontrib load coterm` to ~/.xonshrc"
     if name == "fish":
         return "add `ddcoterm init fish | source` to ~/.config/fish/config.fish"
     return f'add eval "$(ddcoterm init {name})" to ~/.{name}rc'
