@@ -1,9 +1,9 @@
 """The pty proxy: the user's terminal <-> the program's pty, with a tap for the recording.
 
 The hot path is a burst of reads from the pty (read again at once while reads come back
-full), the burst written to the screen with one writev, then one frame to the recording
-process (see frames.py). Per read there is one read(2) and a list append: no decoding, no
-JSON, no regex. Input goes the other way without buffering beyond what the
+full), each written to the screen at once, then the burst as one frame to the recording
+process (see frames.py, one writev). Per read: one read(2), one write(2), a list append; no
+decoding, no JSON, no regex. Input goes the other way without buffering beyond what the
 pty will not take yet (bounded). Signals arrive through a wakeup pipe and are handled in
 the loop: SIGWINCH resizes the pty, SIGCHLD reaps the child, SIGHUP/SIGTERM end the
 session as if the terminal closed, SIGINT/SIGQUIT sent to ddcoterm go to the program.
@@ -170,24 +170,11 @@ class Proxy:
             self._flush_input()
         if not ev & (_IN | _GONE):
             return
-        chunks = self._read_burst()
-        if chunks:
-            now = self._last_out = time.monotonic()
-            if self._screen_ok:
-                self._to_screen(chunks)
-            for data in chunks:
-                # Single-byte searches first: a three-byte search costs ~20x more per read.
-                if b"?" in data and b"\x1b" in data and b"\x1b[?" in data:
-                    self._track_modes(data)
-            self.tap.output(chunks, now)
-
-    def _read_burst(self) -> List[bytes]:
-        """Bulk output: read again at once while reads come back full (the program writes
-        faster than we poll), up to BURST reads before serving input and signals. A pty
-        read returns at most ~4 KiB; the burst goes to the screen in one writev, so per
-        read there is one read(2) and a list append, nothing else."""
-        master = self.master
-        chunks: List[bytes] = []
+        # Bulk output: read again at once while reads come back full (the program writes
+        # faster than we poll), up to BURST reads before serving input and signals. Each read
+        # goes to the screen at once (the terminal works while we read on); the burst goes
+        # to the recording process as one frame.
+        master, chunks = self.master, []
         for _ in range(BURST):
             try:
                 data = os.read(master, READ_SIZE)
@@ -198,23 +185,29 @@ class Proxy:
             if not data:
                 self._close_master()
                 break
+            if self._screen_ok:
+                self._to_screen(data)
+                # Single-byte searches first: a three-byte search costs ~20x more per read.
+                if b"?" in data and b"\x1b" in data and b"\x1b[?" in data:
+                    self._track_modes(data)
             chunks.append(data)
             if len(data) < FULL_READ:
                 break
-        return chunks
+        if chunks:
+            now = self._last_out = time.monotonic()
+            self.tap.output(chunks, now)
 
-    def _to_screen(self, chunks: List[bytes]) -> None:
+    def _to_screen(self, data: bytes) -> None:
         try:
-            n = os.writev(self.stdout, chunks)
+            n = os.write(self.stdout, data)
         except BlockingIOError:
             n = 0
         except OSError:
             self._screen_ok = False
             return
-        size = sum(map(len, chunks)) if len(chunks) > 1 else len(chunks[0])
-        if n == size:
+        if n == len(data):
             return
-        view = memoryview(b"".join(chunks))[n:]
+        view = memoryview(data)[n:]
         while view:
             try:
                 view = view[os.write(self.stdout, view) :]
@@ -236,7 +229,7 @@ class Proxy:
         """A program that died in full-screen mode would leave the user's terminal there."""
         fix = (b"\x1b[?1049l" if self._alt_screen else b"") + (b"\x1b[?25h" if self._cursor_hidden else b"")
         if fix and self._screen_ok:
-            self._to_screen([fix])
+            self._to_screen(fix)
 
     def _close_master(self) -> None:
         if self._master_open:
