@@ -306,7 +306,10 @@ class Shell:
         if self.kind == "bash":
             self.child.expect(r"\x1b\[\?2004hCTP> ", timeout=t)
         elif self.kind == "zsh":
-            self.child.expect(r"CTP> (?:\x1b\[[0-9;?]*[a-zA-Z]|\x1b[=>])*\x1b\[\?2004h", timeout=t)
+            # (a line put back into the editor may stand after the prompt)
+            self.child.expect(
+                r"CTP> [^\x1b\r\n]*(?:\x1b\[[0-9;?]*[a-zA-Z]|\x1b[=>])*\x1b\[\?2004h", timeout=t
+            )
         elif self.kind == "xonsh":  # prompt_toolkit redraws on each key; a fresh one starts so
             self.child.expect(r"\x1b\[\?2004h(?:\x1b\[[0-9;?]*[a-zA-Z])*CTP>", timeout=t)
         else:

@@ -30,6 +30,8 @@ def zshrc(env: Env, before: str = "", after: str = "") -> None:
         "PROMPT='CTP> '\nunsetopt PROMPT_SP\nHISTSIZE=100\n"
         f"{before}\n{init}\n{init}\n{after}\n"  # loaded twice on purpose: must hook once
         "alias kk='kubectl scale deploy/aliased'\n"
+        # a plugin-style widget that calls the builtin accept-line, around our widgets
+        "bypass() { zle .accept-line }\nzle -N bypass\nbindkey '^X^A' bypass\n"
     )
 
 
@@ -364,3 +366,28 @@ def test_ctrl_c_in_a_line_recorded_in_place_gives_the_terminal_back(zsh, zenv):
     assert "next-line" in zsh.run("echo next-line")
     assert wait_for(lambda: len(recorded_in_place(zenv)) == before + 1)
     assert "next-line" not in recorded_in_place(zenv)[-1][1]
+
+
+def test_a_widget_calling_the_builtin_accept_line_is_still_checked(zsh, zenv):
+    before = len(zenv.kubectl_calls())
+    out = zsh.ask("kubectl scale deploy/bypass", "n", key="\x18\x01")
+    assert "scaling in prod" in out
+    # nothing ran, and the line is back in the editor at the next prompt
+    buf = zenv.marks / "bypass-buffer"
+    zsh.prompt()
+    zsh.send(f"\x01echo >{buf} \r")
+    zsh.prompt()
+    assert buf.read_text().strip() == "kubectl scale deploy/bypass"
+    assert len(zenv.kubectl_calls()) == before
+    zsh.ask("kubectl scale deploy/bypass-y", "y", key="\x18\x01")
+    assert wait_for(lambda: zenv.kubectl_calls()[-1:] == ["scale deploy/bypass-y"])
+    assert len(zenv.kubectl_calls()) == before + 1
+    zsh.send("kubectl delete ns prod\x18\x01")
+    zsh.expect("CoTerm: blocked: no deletes in prod")
+    zsh.prompt()  # a fresh prompt, the blocked line back in the editor
+    zsh.send("\x15")
+    marker = zenv.marks / "bypass-allowed"
+    zsh.send(f"echo x >> {marker}\x18\x01")
+    zsh.prompt()
+    assert count_lines(marker) == 1
+    assert len(zenv.kubectl_calls()) == before + 1
