@@ -192,6 +192,7 @@ def eval_times(coterm_home: Path) -> list[float]:
 def bench_init(runs: int = 15) -> dict:
     out = {}
     for label, argv in (
+        ("python -c pass (baseline: the interpreter's own start)", [PY, "-c", "pass"]),
         ("python -m coterm init zsh", [PY, "-m", "coterm", "init", "zsh", "--no-start"]),
         ("ddcoterm init zsh", [shutil.which("ddcoterm") or "ddcoterm", "init", "zsh", "--no-start"]),
     ):
