@@ -364,6 +364,36 @@ def recorded_in_place(env: Env) -> list[tuple[str, str]]:
     return found
 
 
+def check_recorded_in_place(sh: Shell, env: Env, assign: str, line: str) -> None:
+    """Outside a recorder, `line` (a rule says record `recme`; it uses the variable `assign`
+    set) runs in this shell (its variable and cd count), its output shows before the prompt,
+    and it is recorded; the next line is not."""
+    sh.run(assign)
+    out = sh.run(line)
+    assert "recme-ran inplace" in out and "recme-err" in out
+    assert "/tmp" in sh.run("pwd")
+    assert "after-it" in sh.run("cd; echo after-it")
+    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(env)))
+    assert len(recorded_in_place(env)) == 1
+    recorded_line, output = recorded_in_place(env)[0]
+    assert recorded_line == line
+    assert "recme-ran inplace\r\n" in output and "recme-err" in output
+    assert "after-it" not in output
+
+
+def check_ctrl_c_in_place(sh: Shell, env: Env) -> None:
+    """Ctrl-C in a line recorded in place gives the terminal back: the next line's output
+    shows and is not recorded."""
+    before = len(recorded_in_place(env))
+    sh.send("recme slow\r")
+    sh.expect("recme-err")
+    sh.send("\x03")
+    sh.prompt()
+    assert "next-line" in sh.run("echo next-line")
+    assert wait_for(lambda: len(recorded_in_place(env)) == before + 1)
+    assert "next-line" not in recorded_in_place(env)[-1][1]
+
+
 def write_marker_cmd(path: Path) -> str:
     return f"echo x >> {path}"
 

@@ -14,9 +14,10 @@ from shellpty import (
     Env,
     Shell,
     approvals_configured,
+    check_ctrl_c_in_place,
+    check_recorded_in_place,
     count_lines,
     init_line,
-    recorded_in_place,
     require,
     start_server,
     wait_for,
@@ -378,27 +379,8 @@ def test_non_interactive_bash_is_untouched(benv):
 
 
 def test_rule_that_says_record_records_the_line_in_place(bash, benv):
-    """Outside a recorder: the line runs in this shell (its variable and cd count), its
-    output shows before the prompt, and it is recorded; the next line is not."""
-    bash.run("v=inplace")
-    out = bash.run("cd /tmp && recme $v")
-    assert "recme-ran inplace" in out and "recme-err" in out
-    assert "/tmp" in bash.run("pwd")
-    assert "after-it" in bash.run("cd; echo after-it")
-    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(benv)))
-    assert len(recorded_in_place(benv)) == 1
-    line, output = recorded_in_place(benv)[0]
-    assert line == "cd /tmp && recme $v"
-    assert "recme-ran inplace\r\n" in output and "recme-err" in output
-    assert "after-it" not in output
+    check_recorded_in_place(bash, benv, "v=inplace", "cd /tmp && recme $v")
 
 
 def test_ctrl_c_in_a_line_recorded_in_place_gives_the_terminal_back(bash, benv):
-    before = len(recorded_in_place(benv))
-    bash.send("recme slow\r")
-    bash.expect("recme-err")
-    bash.send("\x03")
-    bash.prompt()
-    assert "next-line" in bash.run("echo next-line")
-    assert wait_for(lambda: len(recorded_in_place(benv)) == before + 1)
-    assert "next-line" not in recorded_in_place(benv)[-1][1]
+    check_ctrl_c_in_place(bash, benv)

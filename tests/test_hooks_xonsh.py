@@ -12,8 +12,8 @@ from shellpty import (
     Env,
     Shell,
     approvals_configured,
+    check_recorded_in_place,
     count_lines,
-    recorded_in_place,
     require,
     start_server,
     wait_for,
@@ -224,16 +224,4 @@ def test_non_interactive_xonsh_is_untouched(xenv):
 
 
 def test_rule_that_says_record_records_the_line_in_place(xonsh, xenv):
-    """Outside a recorder: the line runs in this xonsh (its variable and cd count), its
-    output shows before the prompt, and it is recorded; the next line is not."""
-    xonsh.run("v = 'inplace'")
-    out = xonsh.run("cd /tmp && recme @(v)")
-    assert "recme-ran inplace" in out and "recme-err" in out
-    assert "/tmp" in xonsh.run("pwd")
-    assert "after-it" in xonsh.run("cd; echo after-it")
-    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(xenv)))
-    assert len(recorded_in_place(xenv)) == 1
-    line, output = recorded_in_place(xenv)[0]
-    assert line == "cd /tmp && recme @(v)"
-    assert "recme-ran inplace\r\n" in output and "recme-err" in output
-    assert "after-it" not in output
+    check_recorded_in_place(xonsh, xenv, "v = 'inplace'", "cd /tmp && recme @(v)")

@@ -12,9 +12,10 @@ from shellpty import (
     Env,
     Shell,
     approvals_configured,
+    check_ctrl_c_in_place,
+    check_recorded_in_place,
     count_lines,
     init_line,
-    recorded_in_place,
     require,
     start_server,
     wait_for,
@@ -332,19 +333,7 @@ def test_non_interactive_zsh_is_untouched(zenv):
 
 
 def test_rule_that_says_record_records_the_line_in_place(zsh, zenv):
-    """Outside a recorder: the line runs in this shell (its variable and cd count), its
-    output shows before the prompt, and it is recorded; the next line is not."""
-    zsh.run("v=inplace")
-    out = zsh.run("cd /tmp && recme $v")
-    assert "recme-ran inplace" in out and "recme-err" in out
-    assert "/tmp" in zsh.run("pwd")
-    assert "after-it" in zsh.run("cd; echo after-it")
-    assert wait_for(lambda: "recme-err" in "".join(o for _, o in recorded_in_place(zenv)))
-    assert len(recorded_in_place(zenv)) == 1
-    line, output = recorded_in_place(zenv)[0]
-    assert line == "cd /tmp && recme $v"
-    assert "recme-ran inplace\r\n" in output and "recme-err" in output
-    assert "after-it" not in output
+    check_recorded_in_place(zsh, zenv, "v=inplace", "cd /tmp && recme $v")
     # the command's event points at its recording
     from coterm.store import Store
 
@@ -358,14 +347,7 @@ def test_rule_that_says_record_records_the_line_in_place(zsh, zenv):
 
 
 def test_ctrl_c_in_a_line_recorded_in_place_gives_the_terminal_back(zsh, zenv):
-    before = len(recorded_in_place(zenv))
-    zsh.send("recme slow\r")
-    zsh.expect("recme-err")
-    zsh.send("\x03")
-    zsh.prompt()
-    assert "next-line" in zsh.run("echo next-line")
-    assert wait_for(lambda: len(recorded_in_place(zenv)) == before + 1)
-    assert "next-line" not in recorded_in_place(zenv)[-1][1]
+    check_ctrl_c_in_place(zsh, zenv)
 
 
 def test_a_widget_calling_the_builtin_accept_line_is_still_checked(zsh, zenv):
