@@ -36,6 +36,7 @@ from coterm.record.ids import new_session_id
 from coterm.record.plan import SessionPlan
 from coterm.record.proxy import Tap
 from coterm.record.writer import start_writer
+from coterm.whoami import current_user
 
 READ_SIZE = 65536
 TICK_MS = 250  # how often the terminal's size and the shell's life are looked at
@@ -99,14 +100,13 @@ def _read_meta(control: int) -> dict:
 
 def _plan(meta: dict, size: tuple[int, int]) -> SessionPlan:
     from coterm import __version__
-    from coterm.record.session import _user  # one definition of "who is recording"
 
     session_id = str(meta.get("session") or new_session_id())
     line, shell = str(meta.get("line", "")), str(meta.get("sh", ""))
     info = SessionInfo(
         id=session_id,
         started=time.time(),
-        user=_user(),
+        user=current_user(),
         host=socket.gethostname(),
         command=line,
         shell=shell,

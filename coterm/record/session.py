@@ -10,7 +10,6 @@ program, SIGTERM, SIGHUP and an exception in ddcoterm alike.
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 import shlex
 import signal
@@ -31,6 +30,7 @@ from coterm.record.proxy import Proxy, Tap
 from coterm.record.terminal import TerminalModes, default_size
 from coterm.record.writer import start_writer
 from coterm.sinks import SessionSink
+from coterm.whoami import current_user
 
 WRITER_WAIT = 10.0  # seconds to let the recording process finish (sinks may be flushing)
 _CAUGHT = (
@@ -139,7 +139,7 @@ def _plan(
     size: tuple,
 ) -> SessionPlan:
     now = time.time()
-    user, host = _user(), socket.gethostname()
+    user, host = current_user(), socket.gethostname()
     command_line = shlex.join(opts.command) if opts.command else ""
     save_level = opts.save_level or "record"
     info = SessionInfo(
@@ -319,13 +319,6 @@ def _exec_error(name: str, e: OSError) -> RecordError:
     if isinstance(e, PermissionError):
         return RecordError(f"{name}: permission denied", 126)
     return RecordError(f"{name}: cannot run: {e.strerror or e}", 126)
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return str(os.getuid())
 
 
 def _unlink(path: Path) -> None:

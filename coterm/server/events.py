@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from coterm.model import CommandEvent, Decision
 from coterm.server.protocol import Request
+from coterm.whoami import current_user
 
 log = logging.getLogger("coterm.server")
 
@@ -84,7 +85,7 @@ class HookEvents:
             start=when,
             line=redact(req.get("line")),
             cwd=req.get("cwd"),
-            user=os.environ.get("USER", "") or str(os.getuid()),
+            user=current_user(),
             host=_HOST,
             shell=req.get("sh"),
             argv=[redact(a) for a in decision.commands[0].argv] if decision.commands else [],

@@ -17,6 +17,7 @@ from typing import Any, Callable, Optional
 
 from coterm.shims import where
 from coterm.shims.wire import Verdict
+from coterm.whoami import current_user
 
 ERROR_LOG = "shim-errors.log"  # under $COTERM_HOME/state: failures of detached event writes
 
@@ -47,7 +48,7 @@ def save_event(
             start=start,
             line=redact(shlex.join(argv)),
             cwd=cwd,
-            user=_user(),
+            user=current_user(),
             host=_host(),
             argv=[redact(a) for a in argv],
             duration=None if exit_status is None else time.time() - start,
@@ -118,15 +119,6 @@ def _redactor(cwd: str) -> Callable[[str], str]:
         return load_redaction(cwd).text
     except Exception:
         return lambda text: "[not stored: redaction unavailable]"
-
-
-def _user() -> str:
-    try:
-        import getpass
-
-        return getpass.getuser()
-    except Exception:
-        return str(os.getuid())
 
 
 def _host() -> str:
