@@ -429,3 +429,31 @@ def test_sinks_get_lines_and_command_events_and_a_failing_sink_is_dropped(tmp_pa
         c[0] == "command" and c[1][1:] == [5, "record"] for c in calls
     )
     assert recorded(cast) == b"one\rONE\r\n\x1b[32mtwo\x1b[0m\r\n"
+
+
+def test_setuid_programs_work_inside_a_recorded_session(tmp_path: Path) -> None:
+    """No ptrace and no no_new_privs on the recording path: a setuid program run inside
+    `ddcoterm` (sudo, ping, passwd) still gets its privileges."""
+    import shutil
+    import tempfile
+
+    cast = tmp_path / "suid.cast"
+    cmd = "grep -E '^(NoNewPrivs|TracerPid):' /proc/self/status"
+    spare = None
+    if os.geteuid() == 0:  # also run a setuid-root program as nobody and see it become root
+        spare = Path(tempfile.mkdtemp(prefix="coterm-suid-"))
+        spare.chmod(0o755)
+        suid_id = spare / "id"
+        shutil.copy("/usr/bin/id", suid_id)
+        suid_id.chmod(0o4755)
+        cmd += f"; setpriv --reuid=65534 --regid=65534 --clear-groups {suid_id} -u"
+    try:
+        res = run(["-q", "-o", str(cast), "--", "sh", "-c", cmd])
+    finally:
+        if spare is not None:
+            shutil.rmtree(spare)
+    out = recorded(cast).decode()
+    assert res.returncode == 0, res.stderr
+    assert re.search(r"NoNewPrivs:\s+0", out) and re.search(r"TracerPid:\s+0", out)
+    if spare is not None:
+        assert out.strip().splitlines()[-1].strip() == "0"  # euid 0: the setuid bit took effect
