@@ -178,6 +178,10 @@ class Env:
         if pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
+            if sig == signal.SIGSTOP:
+                # The stop reaches a threaded process a moment after kill() returns; fish's
+                # hook reads /proc to tell a stopped evaluator, so wait until it shows.
+                wait_for(lambda: _state(pid) in ("T", "t", ""), timeout=2)
             if sig == signal.SIGKILL:
                 # The main thread shows as a zombie while other threads still hold the
                 # sockets: wait until nothing accepts any more.
@@ -232,12 +236,17 @@ class Env:
                 os.close(fd)
 
 
-def _running(pid: int) -> bool:
+def _state(pid: int) -> str:
+    """The process state letter from /proc (R, S, T, Z, ...), "" when it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+            return fh.read().rsplit(")", 1)[1].split()[0]
     except OSError:
-        return False
+        return ""
+
+
+def _running(pid: int) -> bool:
+    return _state(pid) not in ("Z", "X", "")
 
 
 def start_server(env: Env) -> int:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import errno
 import fcntl
 import hmac
 import json
@@ -42,6 +43,7 @@ from coterm.server.protocol import MORE, ProtocolError, Reply, Request, parse_re
 log = logging.getLogger("coterm.server")
 
 MAX_REQUEST = 1 << 20
+FIFO_REPLY_WAIT = 0.25  # how long a fish shell may take to open its reply FIFO
 DEFAULT_TIMEOUT = 0.25  # hooks give up at 0.3 s; answer before they do
 
 
@@ -63,8 +65,6 @@ class Server:
         self._eval_lock = threading.Lock()
         self._eval_ms: collections.deque[float] = collections.deque(maxlen=10000)
         self._token = secrets.token_hex(16)  # the shell proves it may ask
-        self._fifo_fds: dict[str, int] = {}
-        self._fifo_lock = threading.Lock()
         self._unix: Optional[socket.socket] = None
         self._tcp: Optional[socket.socket] = None
 
@@ -160,40 +160,38 @@ class Server:
             self._reply_fifo(req, reply)
 
     def _reply_fifo(self, req: Request, reply: Reply) -> None:
+        """Open the shell's reply FIFO for this one reply and close it after. fish blocks in
+        opening it until we do, and Ctrl-C can break that open; a FIFO we kept open would
+        leave fish in a read that Ctrl-C cannot break if this process ever stopped answering."""
         target = req.get("fifo")
-        fd = self._reply_fd(target) if target else None
-        if fd is not None:
+        path = Path(target) if target else None
+        if path is None or path.parent != self.lay.dir or not _is_fifo(path):
+            return  # only FIFOs inside our private directory
+        data = reply.to_line(seq=req.get("seq", "0"))
+        deadline = time.monotonic() + FIFO_REPLY_WAIT
+        while True:
             try:
-                os.write(fd, reply.to_line(seq=req.get("seq", "0")))
-            except OSError:
-                self._drop_fifo(target)
-
-    def _reply_fd(self, target: str) -> Optional[int]:
-        """The shell's reply FIFO, held open read-write so our write never blocks and the
-        shell's read sees EOF if this process dies."""
-        path = Path(target)
-        if path.parent != self.lay.dir or not _is_fifo(path):
-            return None  # only FIFOs inside our private directory
-        with self._fifo_lock:
-            fd = self._fifo_fds.get(target)
-            if fd is None:
-                fd = os.open(target, os.O_RDWR | os.O_NONBLOCK)
-                self._fifo_fds[target] = fd
-            return fd
-
-    def _drop_fifo(self, target: str) -> None:
-        with self._fifo_lock:
-            fd = self._fifo_fds.pop(target, None)
-        if fd is not None:
+                fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError as e:
+                # ENXIO: the shell has not opened its end yet (it does right after asking)
+                if e.errno != errno.ENXIO or time.monotonic() >= deadline:
+                    return
+                time.sleep(0.0005)
+        try:
+            os.set_blocking(fd, True)
+            os.write(fd, data)
+        except OSError:
+            pass
+        finally:
             os.close(fd)
 
     def _janitor(self) -> None:
         while not self._stop.wait(30):
-            for target in list(self._fifo_fds):
-                if not os.path.exists(target) or not _owner_alive(target):
-                    self._drop_fifo(target)
+            for target in self.lay.dir.glob("fish-*.fifo"):
+                if not _owner_alive(str(target)):
                     with contextlib.suppress(OSError):
-                        os.unlink(target)
+                        target.unlink()
             self.policy.forget_dead_shells()
             self.shells.forget_dead()
 
