@@ -157,7 +157,8 @@ def test_ten_recorders_at_once_lose_nothing() -> None:
         for n in range(10)
     ]
     errors = [p.communicate(timeout=120)[1] for p in procs]
-    assert all(p.returncode == 0 for p in procs), errors
+    failed = [(p.returncode, err) for p, err in zip(procs, errors) if p.returncode != 0]
+    assert not failed, "\n".join(f"exit {rc}: {err}" for rc, err in failed)
     for err in errors:
         assert "locked" not in err and "failed" not in err, err
     sessions = _json("sessions")

@@ -306,8 +306,9 @@ def _wait_writer(pid: int) -> None:
 
 def _open_cast(path: Path) -> int:
     try:
-        if not path.parent.exists():  # recordings may hold secrets: a private folder
-            path.parent.mkdir(mode=0o700, parents=True)
+        # recordings may hold secrets: a private folder (exist_ok: another ddcoterm starting
+        # at the same moment may create it between our check and our mkdir)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
     except OSError as e:
         raise RecordError(f"cannot write the recording {path}: {e.strerror}") from None
