@@ -18,7 +18,6 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
-import errno
 import fcntl
 import hmac
 import json
@@ -43,7 +42,7 @@ from coterm.server.protocol import MORE, ProtocolError, Reply, Request, parse_re
 log = logging.getLogger("coterm.server")
 
 MAX_REQUEST = 1 << 20
-FIFO_REPLY_WAIT = 0.25  # how long a fish shell may take to open its reply FIFO
+FIFO_HOLD = 5.0  # seconds a fish reply FIFO stays open after our last reply
 DEFAULT_TIMEOUT = 0.25  # hooks give up at 0.3 s; answer before they do
 
 
@@ -65,6 +64,8 @@ class Server:
         self._eval_lock = threading.Lock()
         self._eval_ms: collections.deque[float] = collections.deque(maxlen=10000)
         self._token = secrets.token_hex(16)  # the shell proves it may ask
+        self._fifo_fds: dict[str, tuple[int, float]] = {}  # reply FIFO -> (fd, last write)
+        self._fifo_lock = threading.Lock()
         self._unix: Optional[socket.socket] = None
         self._tcp: Optional[socket.socket] = None
 
@@ -94,6 +95,7 @@ class Server:
             threading.Thread(target=self._accept_loop, args=(self._tcp, "tcp"), daemon=True),
             threading.Thread(target=self._fifo_loop, daemon=True),
             threading.Thread(target=self._janitor, daemon=True),
+            threading.Thread(target=self._fifo_closer, daemon=True),
         ]
         for t in threads:
             t.start()
@@ -160,31 +162,43 @@ class Server:
             self._reply_fifo(req, reply)
 
     def _reply_fifo(self, req: Request, reply: Reply) -> None:
-        """Open the shell's reply FIFO for this one reply and close it after. fish blocks in
-        opening it until we do, and Ctrl-C can break that open; a FIFO we kept open would
-        leave fish in a read that Ctrl-C cannot break if this process ever stopped answering."""
         target = req.get("fifo")
-        path = Path(target) if target else None
-        if path is None or path.parent != self.lay.dir or not _is_fifo(path):
-            return  # only FIFOs inside our private directory
-        data = reply.to_line(seq=req.get("seq", "0"))
-        deadline = time.monotonic() + FIFO_REPLY_WAIT
-        while True:
+        fd = self._reply_fd(target) if target else None
+        if fd is not None:
             try:
-                fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK)
-                break
-            except OSError as e:
-                # ENXIO: the shell has not opened its end yet (it does right after asking)
-                if e.errno != errno.ENXIO or time.monotonic() >= deadline:
-                    return
-                time.sleep(0.0005)
-        try:
-            os.set_blocking(fd, True)
-            os.write(fd, data)
-        except OSError:
-            pass
-        finally:
+                os.write(fd, reply.to_line(seq=req.get("seq", "0")))
+            except OSError:
+                self._drop_fifo(target)
+
+    def _reply_fd(self, target: str) -> Optional[int]:
+        """The shell's reply FIFO, held open read-write: our write never blocks and the reply
+        waits in the pipe until fish reads it, however late fish opens its end."""
+        path = Path(target)
+        if path.parent != self.lay.dir or not _is_fifo(path):
+            return None  # only FIFOs inside our private directory
+        with self._fifo_lock:
+            fd, _ = self._fifo_fds.get(target, (None, 0.0))
+            if fd is None:
+                fd = os.open(target, os.O_RDWR | os.O_NONBLOCK)
+            self._fifo_fds[target] = (fd, time.monotonic())
+            return fd
+
+    def _drop_fifo(self, target: str) -> None:
+        with self._fifo_lock:
+            fd, _ = self._fifo_fds.pop(target, (None, 0.0))
+        if fd is not None:
             os.close(fd)
+
+    def _fifo_closer(self) -> None:
+        """Let go of reply FIFOs we have not written to for FIFO_HOLD. fish cannot time out
+        a read, and Ctrl-C does not break one: should this process ever stop answering
+        while it holds a shell's FIFO open, closing it ends that shell's wait (EOF: the
+        line runs with the notice) instead of holding the shell for good."""
+        while not self._stop.wait(1.0):
+            now = time.monotonic()
+            for target, (_, last) in list(self._fifo_fds.items()):
+                if now - last > FIFO_HOLD:
+                    self._drop_fifo(target)
 
     def _janitor(self) -> None:
         while not self._stop.wait(30):
