@@ -22,7 +22,7 @@ import termios
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import IO, Callable, Optional
 
 from coterm.model import Decision
 from coterm.record.ids import new_session_id
@@ -89,7 +89,21 @@ class Attachments:
         with contextlib.suppress(OSError):
             os.close(running.control)
         _wait_for(running.proc, b"drained", DRAIN_WAIT)
+        _close(running.proc.stdout)
         return True
+
+    def _reap(self, pid: str, running: _Running) -> None:
+        """The recorder is gone (its command is over, or its shell died without an `end`):
+        let go of its pipes unless `ended` already owns them."""
+        running.proc.wait()
+        with self._lock:
+            mine = self._running.get(pid) is running
+            if mine:
+                del self._running[pid]
+        if mine:
+            with contextlib.suppress(OSError):
+                os.close(running.control)
+            _close(running.proc.stdout)
 
     def _spawn(self, req: Request, pid: str) -> str:
         tty = _open_terminal(req.get("tty"), pid)
@@ -118,13 +132,17 @@ class Attachments:
         except OSError:
             os.close(ctl_w)
             proc.kill()
+            _close(proc.stdout)
             threading.Thread(target=proc.wait, daemon=True).start()
             raise
+        running = _Running(proc, ctl_w)
         with self._lock:
-            self._running[pid] = _Running(proc, ctl_w)
+            self._running[pid] = running
         if self._on_start is not None:
             self._on_start(pid, meta["session"])
-        threading.Thread(target=proc.wait, name="coterm-attach-reaper", daemon=True).start()
+        reaper = threading.Thread(target=self._reap, args=(pid, running), name="coterm-attach-reaper")
+        reaper.daemon = True
+        reaper.start()
         return path
 
     def _popen(self, master: int, slave: int, tty: int, control: int, pid: str) -> subprocess.Popen:
@@ -143,6 +161,12 @@ class Attachments:
         finally:
             if err is not subprocess.DEVNULL:
                 err.close()
+
+
+def _close(stream: Optional[IO[bytes]]) -> None:
+    if stream is not None:
+        with contextlib.suppress(OSError):
+            stream.close()
 
 
 def _wait_for(proc: subprocess.Popen, word: bytes, timeout: float) -> bool:
