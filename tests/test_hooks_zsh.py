@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import time
+from pathlib import Path
 
 import pytest
 from shellpty import (
@@ -373,3 +374,21 @@ def test_a_widget_calling_the_builtin_accept_line_is_still_checked(zsh, zenv):
     zsh.prompt()
     assert count_lines(marker) == 1
     assert len(zenv.kubectl_calls()) == before + 1
+
+
+def test_a_line_recorded_in_place_that_never_runs_leaves_no_recorder(zsh, zenv):
+    out = zsh.run("recme a; ) oops")
+    assert "parse error" in out and "recme-ran" not in out
+
+    def recorders() -> list:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                argv = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"coterm.record.attached" in argv and argv[-2:] == [str(zsh.child.pid).encode(), b""]:
+                found.append(proc.name)
+        return found
+
+    assert wait_for(lambda: not recorders(), timeout=3)
