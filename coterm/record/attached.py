@@ -35,7 +35,7 @@ from coterm.record import frames
 from coterm.record.ids import new_session_id
 from coterm.record.plan import SessionPlan
 from coterm.record.proxy import Tap
-from coterm.record.writer import start_writer
+from coterm.record.writer import start_writer, wait_writer
 from coterm.whoami import current_user
 
 READ_SIZE = 65536
@@ -72,7 +72,7 @@ def main(argv: list[str]) -> int:
         _copy(fds, tap, plan.info.width, plan.info.height)
     finally:
         tap.end(None, "ended")
-        _reap(writer_pid)
+        wait_writer(writer_pid)
     return 0
 
 
@@ -99,7 +99,7 @@ def _read_meta(control: int) -> dict:
 
 
 def _plan(meta: dict, size: tuple[int, int]) -> SessionPlan:
-    from coterm import __version__
+    from coterm.record.session import RecordOptions, cast_header
 
     session_id = str(meta.get("session") or new_session_id())
     line, shell = str(meta.get("line", "")), str(meta.get("sh", ""))
@@ -115,23 +115,8 @@ def _plan(meta: dict, size: tuple[int, int]) -> SessionPlan:
         width=size[0],
         height=size[1],
     )
-    header = {
-        "version": 2,
-        "width": size[0],
-        "height": size[1],
-        "timestamp": int(info.started),
-        "command": line,
-        "env": {"SHELL": os.environ.get("SHELL", shell), "TERM": os.environ.get("TERM", "")},
-        "coterm": {
-            "session": session_id,
-            "user": info.user,
-            "host": info.host,
-            "mode": "all",
-            "save_level": "record",
-            "version": __version__,
-            "in_place": shell,  # recorded by a shell hook outside `ddcoterm`
-        },
-    }
+    header = cast_header(info, RecordOptions(), line, "record")
+    header["coterm"]["in_place"] = shell  # recorded by a shell hook outside `ddcoterm`
     return SessionPlan(
         info=info,
         header=header,
@@ -256,18 +241,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _reap(pid: int) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if done:
-            return
-        time.sleep(0.01)
 
 
 if __name__ == "__main__":

@@ -28,11 +28,10 @@ from coterm.record.ids import new_nonce, new_session_id
 from coterm.record.plan import MODES, SAVE_LEVELS, SessionPlan
 from coterm.record.proxy import Proxy, Tap
 from coterm.record.terminal import TerminalModes, default_size
-from coterm.record.writer import start_writer
+from coterm.record.writer import start_writer, wait_writer
 from coterm.sinks import SessionSink
 from coterm.whoami import current_user
 
-WRITER_WAIT = 10.0  # seconds to let the recording process finish (sinks may be flushing)
 _CAUGHT = (
     signal.SIGCHLD,
     signal.SIGWINCH,
@@ -89,7 +88,7 @@ def run_session(opts: RecordOptions) -> int:
             status = 128 + hangup
     finally:
         tap.end(status, state)
-        _wait_writer(started.writer_pid)
+        wait_writer(started.writer_pid)
         _close(started.child.master)
     _say(opts, _end_line(plan, status))
     return status if status is not None else 1
@@ -158,7 +157,7 @@ def _plan(
     decision, keep = _initial_decision(opts, save_level)
     plan = SessionPlan(
         info=info,
-        header=_header(info, opts, command_line, save_level),
+        header=cast_header(info, opts, command_line, save_level),
         t0=time.monotonic(),
         nonce=nonce,
         mode=opts.mode,
@@ -196,7 +195,7 @@ def _initial_decision(opts: RecordOptions, save_level: str) -> tuple:
     return decision.decision, bool(decision.record)
 
 
-def _header(info: SessionInfo, opts: RecordOptions, command_line: str, save_level: str) -> dict:
+def cast_header(info: SessionInfo, opts: RecordOptions, command_line: str, save_level: str) -> dict:
     from coterm import __version__
 
     header: dict = {
@@ -290,18 +289,6 @@ def _default_sinks() -> Sequence[SessionSink]:
 
 def _noop(signum: int, frame: object) -> None:
     pass
-
-
-def _wait_writer(pid: int) -> None:
-    deadline = time.monotonic() + WRITER_WAIT
-    while True:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if done or time.monotonic() >= deadline:
-            return
-        time.sleep(0.005)
 
 
 def _open_cast(path: Path) -> int:

@@ -42,6 +42,8 @@ BATCH_WAIT = 0.005
 HEAP_BUFFERS = 16 << 20  # allocations below this come from the reused heap, not mmap
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc mallopt parameters
 
+WRITER_WAIT = 10.0  # seconds to let the recording process finish (sinks may be flushing)
+
 SinksFactory = Callable[[], Sequence[SessionSink]]
 
 
@@ -68,6 +70,19 @@ def start_writer(
         _say(f"recording process failed: {type(e).__name__}: {e}")
     finally:
         os._exit(code)
+
+
+def wait_writer(pid: int) -> None:
+    """Reap the recording process, giving it WRITER_WAIT to finish (sinks may be flushing)."""
+    deadline = time.monotonic() + WRITER_WAIT
+    while True:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done or time.monotonic() >= deadline:
+            return
+        time.sleep(0.005)
 
 
 def _detach(close_fds: Sequence[int]) -> None:
