@@ -196,9 +196,10 @@ class Server:
         line runs with the notice) instead of holding the shell for good."""
         while not self._stop.wait(1.0):
             now = time.monotonic()
-            for target, (_, last) in list(self._fifo_fds.items()):
-                if now - last > FIFO_HOLD:
-                    self._drop_fifo(target)
+            with self._fifo_lock:
+                idle = [t for t, (_, last) in self._fifo_fds.items() if now - last > FIFO_HOLD]
+            for target in idle:
+                self._drop_fifo(target)
 
     def _janitor(self) -> None:
         while not self._stop.wait(30):

@@ -76,9 +76,17 @@ class Policy:
         if not attach.rule_says_record(decision):
             return None
         can = attach.in_place_for(req)
-        if can is None or _outside_setting(req.get("cwd")) == "off":
+        if can is None or self._outside_setting(req.get("cwd")) == "off":
             return None
         return can
+
+    def _outside_setting(self, cwd: str) -> str:
+        """`recording.outside` from the config the evaluator uses: rules (default) or off."""
+        try:
+            value = self.evaluator().config(cwd or None).section("recording").get("outside", "rules")
+        except Exception:  # the evaluator has already reported a broken config
+            return "rules"
+        return "off" if value in ("off", False) else "rules"
 
     def _unseen(self, pid: str, notices: list[str]) -> list[str]:
         if not notices:
@@ -152,17 +160,6 @@ def _bash_says_incomplete(line: str) -> bool:
         return False
     err = proc.stderr
     return "unexpected end of file" in err or ("here-document" in err and "delimited by end-of-file" in err)
-
-
-def _outside_setting(cwd: str) -> str:
-    """`recording.outside` from the global config: rules (default) or off."""
-    from coterm.config import load_config
-
-    try:
-        value = load_config(cwd or None).section("recording").get("outside", "rules")
-    except Exception:  # the evaluator has already reported a broken config
-        return "rules"
-    return "off" if value in ("off", False) else "rules"
 
 
 def shell_env(pid: str, sent: dict[str, str]) -> dict[str, str]:
